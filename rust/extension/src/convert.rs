@@ -1,0 +1,269 @@
+//! Property values between JSON and Godot `Variant`s.
+//!
+//! The decision of what a JSON value means for a property's type is made by
+//! the engine-free [`godot_mcp_protocol::value::plan`]; this module only
+//! carries the plan out with engine calls, and reads values back in the
+//! same forms so that what `get_scene_tree` reports can be sent back as is.
+
+use godot::classes::{ClassDb, Object, Resource, ResourceLoader};
+use godot::global::{str_to_var, var_to_str};
+use godot::obj::EngineEnum;
+use godot::prelude::*;
+use godot::register::info::{PropertyHint, PropertyUsageFlags};
+use godot_mcp_protocol::value::{self, Hint, Kind, Plan};
+use godot_mcp_protocol::{ErrorBody, ErrorCode};
+use serde_json::{Map, Number, Value};
+
+/// What an object declares about one of its properties.
+pub struct PropertyInfo {
+    pub name: String,
+    pub kind: Kind,
+    hint: i32,
+    hint_string: String,
+    pub usage: u64,
+}
+
+impl PropertyInfo {
+    fn hint(&self) -> Hint<'_> {
+        match self.hint {
+            h if h == PropertyHint::ENUM.ord() => Hint::Enum(&self.hint_string),
+            h if h == PropertyHint::FLAGS.ord() => Hint::Flags(&self.hint_string),
+            h if h == PropertyHint::RESOURCE_TYPE.ord() => Hint::Resource(&self.hint_string),
+            _ => Hint::None,
+        }
+    }
+
+    /// Saved with the scene and shown in the inspector.
+    pub fn is_editor_visible(&self) -> bool {
+        let flags = (PropertyUsageFlags::STORAGE.ord() | PropertyUsageFlags::EDITOR.ord()) as u64;
+        self.usage & flags == flags
+    }
+}
+
+/// Every property the object declares.
+pub fn properties(object: &Gd<Object>) -> Vec<PropertyInfo> {
+    object
+        .get_property_list()
+        .iter_shared()
+        .filter_map(|d| {
+            let name = d.get("name")?.try_to::<GString>().ok()?.to_string();
+            let kind = Kind::from_ord(d.get("type")?.try_to::<i64>().ok()?)?;
+            Some(PropertyInfo {
+                name,
+                kind,
+                hint: d
+                    .get("hint")
+                    .and_then(|v| v.try_to::<i32>().ok())
+                    .unwrap_or(0),
+                hint_string: d
+                    .get("hint_string")
+                    .and_then(|v| v.try_to::<GString>().ok())
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                usage: d
+                    .get("usage")
+                    .and_then(|v| v.try_to::<i64>().ok())
+                    .unwrap_or(0) as u64,
+            })
+        })
+        .collect()
+}
+
+/// Finds a property by name, with an error that lists near matches.
+pub fn find_property(object: &Gd<Object>, name: &str) -> Result<PropertyInfo, ErrorBody> {
+    let mut all = properties(object);
+    if let Some(i) = all.iter().position(|p| p.name == name) {
+        return Ok(all.swap_remove(i));
+    }
+    let lower = name.to_ascii_lowercase();
+    let near: Vec<String> = all
+        .iter()
+        .filter(|p| p.is_editor_visible())
+        .filter(|p| {
+            let pl = p.name.to_ascii_lowercase();
+            pl.contains(&lower)
+                || lower.contains(&pl)
+                || pl.ends_with(lower.rsplit('_').next().unwrap_or(""))
+        })
+        .take(8)
+        .map(|p| p.name.clone())
+        .collect();
+    let hint = if near.is_empty() {
+        "see get_scene_tree with include_properties, or the class reference".to_owned()
+    } else {
+        format!("did you mean: {}", near.join(", "))
+    };
+    Err(ErrorBody::new(
+        ErrorCode::PropertyNotFound,
+        format!("{} has no property {name:?}", object.get_class()),
+    )
+    .with_hint(hint))
+}
+
+/// Builds the value to assign to `property` from its JSON form.
+pub fn to_variant(value: &Value, property: &PropertyInfo) -> Result<Variant, ErrorBody> {
+    let invalid = |e: value::ValueError| {
+        ErrorBody::new(
+            ErrorCode::InvalidValue,
+            format!(
+                "property {:?} expects {}, got {}",
+                property.name, e.expected, e.got
+            ),
+        )
+        .with_hint(format!("give {}", e.forms))
+    };
+    let plan = value::plan(value, property.kind, &property.hint()).map_err(invalid)?;
+    let mismatch = |what: &str| {
+        ErrorBody::new(
+            ErrorCode::InvalidValue,
+            format!(
+                "property {:?} expects {}, got {value} ({what})",
+                property.name,
+                property.kind.name()
+            ),
+        )
+        .with_hint(format!("give {}", value::forms(property.kind)))
+    };
+    Ok(match plan {
+        Plan::Null => Variant::nil(),
+        Plan::Bool(b) => b.to_variant(),
+        Plan::Int(i) => i.to_variant(),
+        Plan::Float(f) => f.to_variant(),
+        Plan::Str(s) => match property.kind {
+            Kind::StringName => StringName::from(&s).to_variant(),
+            Kind::NodePath => NodePath::from(&s).to_variant(),
+            _ => GString::from(&s).to_variant(),
+        },
+        Plan::Text(text) => {
+            let parsed = str_to_var(&text);
+            if Kind::from_ord(parsed.get_type().ord() as i64) != Some(property.kind) {
+                return Err(mismatch("not valid Godot syntax for that type"));
+            }
+            parsed
+        }
+        Plan::ColorHtml(s) => Color::from_html(&s)
+            .or_else(|| Color::from_string(&s))
+            .ok_or_else(|| mismatch("not a colour code or name"))?
+            .to_variant(),
+        Plan::Resource(path) => load_resource(&path, &property.hint_string)
+            .map_err(|why| mismatch(&why))?
+            .to_variant(),
+        Plan::Json(json) => json_to_variant(&json),
+    })
+}
+
+fn load_resource(path: &str, accepted: &str) -> Result<Gd<Resource>, String> {
+    let mut loader = ResourceLoader::singleton();
+    if !loader.exists(path) {
+        return Err(format!("no resource at {path}"));
+    }
+    let resource = loader
+        .load(path)
+        .ok_or_else(|| format!("{path} could not be loaded"))?;
+    let classes: Vec<&str> = accepted
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !classes.is_empty() && !classes.iter().any(|c| resource.is_class(*c)) {
+        return Err(format!(
+            "{path} is a {}, not a {accepted}",
+            resource.get_class()
+        ));
+    }
+    Ok(resource)
+}
+
+/// Structural conversion for untyped, Array and Dictionary values. Strings in
+/// a math type's constructor syntax become that type.
+pub fn json_to_variant(json: &Value) -> Variant {
+    match json {
+        Value::Null => Variant::nil(),
+        Value::Bool(b) => b.to_variant(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.to_variant(),
+            None => n.as_f64().unwrap_or_default().to_variant(),
+        },
+        Value::String(s) => constructor_value(s).unwrap_or_else(|| GString::from(s).to_variant()),
+        Value::Array(items) => {
+            let mut array = VarArray::new();
+            for item in items {
+                array.push(&json_to_variant(item));
+            }
+            array.to_variant()
+        }
+        Value::Object(map) => {
+            let mut dict = VarDictionary::new();
+            for (k, v) in map {
+                dict.set(&GString::from(k).to_variant(), &json_to_variant(v));
+            }
+            dict.to_variant()
+        }
+    }
+}
+
+fn constructor_value(s: &str) -> Option<Variant> {
+    let name = s.split('(').next()?.trim();
+    let kind = (5..=38)
+        .filter_map(|i| Kind::from_ord(i))
+        .find(|k| k.name() == name)?;
+    match value::plan(&Value::String(s.to_owned()), kind, &Hint::None) {
+        Ok(Plan::Text(text)) => {
+            let v = str_to_var(&text);
+            (v.get_type().ord() as i64 == kind as i64).then_some(v)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a value back in the forms [`to_variant`] accepts.
+pub fn to_json(v: &Variant) -> Value {
+    match Kind::from_ord(v.get_type().ord() as i64) {
+        Some(Kind::Nil) | None => Value::Null,
+        Some(Kind::Bool) => Value::Bool(v.to::<bool>()),
+        Some(Kind::Int) => Value::from(v.to::<i64>()),
+        Some(Kind::Float) => {
+            let f = v.to::<f64>();
+            Number::from_f64(f)
+                .map_or_else(|| Value::String(var_to_str(v).to_string()), Value::Number)
+        }
+        Some(Kind::String | Kind::StringName | Kind::NodePath) => {
+            Value::String(v.stringify().to_string())
+        }
+        Some(Kind::Object) => object_json(v),
+        Some(Kind::Array) => match v.try_to::<VarArray>() {
+            Ok(a) => Value::Array(a.iter_shared().map(|x| to_json(&x)).collect()),
+            Err(_) => Value::String(var_to_str(v).to_string()),
+        },
+        Some(Kind::Dictionary) => match v.try_to::<VarDictionary>() {
+            Ok(d) => Value::Object(
+                d.iter_shared()
+                    .map(|(k, x)| (k.stringify().to_string(), to_json(&x)))
+                    .collect::<Map<_, _>>(),
+            ),
+            Err(_) => Value::String(var_to_str(v).to_string()),
+        },
+        Some(_) => Value::String(var_to_str(v).to_string()),
+    }
+}
+
+fn object_json(v: &Variant) -> Value {
+    let Ok(object) = v.try_to::<Gd<Object>>() else {
+        return Value::Null;
+    };
+    if let Ok(resource) = object.clone().try_cast::<Resource>() {
+        let path = resource.get_path().to_string();
+        // Built-in sub-resources have paths like `res://a.tscn::Shape_1`.
+        if !path.is_empty() && !path.contains("::") {
+            return Value::String(path);
+        }
+    }
+    let mut map = Map::new();
+    map.insert("type".into(), Value::String(object.get_class().to_string()));
+    Value::Object(map)
+}
+
+/// The class default of a property, when ClassDB knows it.
+pub fn class_default(class: &str, property: &str) -> Variant {
+    ClassDb::singleton().class_get_property_default_value(class, property)
+}

@@ -1,0 +1,193 @@
+//! Request handlers, one module per domain.
+//!
+//! Each handler is a plain function from a command's typed parameters to its
+//! typed result; [`routes`] is the only place that lists them. Shared
+//! lookups (the edited scene, nodes by path, the undo manager) live here.
+
+mod editor;
+mod node;
+mod scene;
+mod script;
+
+use godot::classes::{EditorInterface, EditorUndoRedoManager, Node, ProjectSettings};
+use godot::prelude::*;
+use godot_mcp_protocol::commands::editor::DispatchStats;
+use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+
+use crate::dispatch::{Context, Route, route};
+
+/// State handlers may use between calls.
+#[derive(Default)]
+pub struct Ctx {
+    pub dispatch: DispatchStats,
+}
+
+impl Context for Ctx {
+    fn dispatch_stats(&mut self) -> &mut DispatchStats {
+        &mut self.dispatch
+    }
+}
+
+pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
+    vec![
+        route(editor::get_editor_state),
+        route(editor::get_project_info),
+        route(editor::run_project),
+        route(editor::stop_project),
+        route(scene::create_scene),
+        route(scene::open_scene),
+        route(scene::save_scene),
+        route(scene::get_scene_tree),
+        route(node::add_node),
+        route(node::edit_node),
+        route(node::remove_node),
+        route(script::write_script),
+        route(script::attach_script),
+    ]
+}
+
+const SCENE_EXTENSIONS: &[&str] = &["tscn", "scn"];
+
+fn editor() -> Gd<EditorInterface> {
+    EditorInterface::singleton()
+}
+
+/// The project folder on disk.
+fn project_root() -> std::path::PathBuf {
+    ProjectSettings::singleton()
+        .globalize_path("res://")
+        .to_string()
+        .into()
+}
+
+/// A `res://` path's location on disk, refusing escapes through symlinks.
+fn fs_path(res_path: &str) -> Result<std::path::PathBuf, ErrorBody> {
+    paths::to_fs(&project_root(), res_path)
+}
+
+fn scene_file_exists(res_path: &str) -> Result<bool, ErrorBody> {
+    Ok(fs_path(res_path)?.is_file())
+}
+
+/// The scene a call acts on, with its `res://` path (empty if never saved).
+struct Scene {
+    root: Gd<Node>,
+    path: String,
+}
+
+/// The edited scene, or the scene at `scene_path`, opened in the editor if
+/// it is not the edited one.
+fn scene(scene_path: Option<&str>) -> Result<Scene, ErrorBody> {
+    let Some(requested) = scene_path else {
+        return edited_scene().ok_or_else(|| {
+            ErrorBody::new(ErrorCode::NoSceneOpen, "no scene is open in the editor")
+                .with_hint("pass scene_path, or call open_scene or create_scene first")
+        });
+    };
+    let path = paths::normalize_file(requested, SCENE_EXTENSIONS)?;
+    if let Some(current) = edited_scene().filter(|s| s.path == path) {
+        return Ok(current);
+    }
+    open(&path)
+}
+
+fn edited_scene() -> Option<Scene> {
+    editor().get_edited_scene_root().map(|root| {
+        let path = root.get_scene_file_path().to_string();
+        Scene { root, path }
+    })
+}
+
+/// Opens (or switches to) a scene file and returns it as the edited scene.
+fn open(path: &str) -> Result<Scene, ErrorBody> {
+    if !scene_file_exists(path)? {
+        return Err(
+            ErrorBody::new(ErrorCode::SceneNotFound, format!("no scene file at {path}"))
+                .with_hint("check the path with get_project_info, or create it with create_scene"),
+        );
+    }
+    editor().open_scene_from_path(path);
+    edited_scene().filter(|s| s.path == path).ok_or_else(|| {
+        ErrorBody::new(
+            ErrorCode::GodotError,
+            format!("the editor could not open {path}"),
+        )
+        .with_hint(
+            "the file may be corrupt or depend on missing resources; check the editor output",
+        )
+    })
+}
+
+/// Finds a node by its path from the scene root. Accepts `.`, `Child/Grand`,
+/// and the same prefixed with the root's name.
+fn find_node(root: &Gd<Node>, node_path: &str) -> Result<Gd<Node>, ErrorBody> {
+    let trimmed = node_path.trim().trim_start_matches("./");
+    let root_name = root.get_name().to_string();
+    let relative = if trimmed.is_empty() || trimmed == "." || trimmed == root_name {
+        return Ok(root.clone());
+    } else if let Some(rest) = trimmed.strip_prefix(&format!("{root_name}/")) {
+        // `Main/Player` where `Main` is the root, unless the root has a child `Main`.
+        if root.has_node(trimmed) {
+            trimmed
+        } else {
+            rest
+        }
+    } else {
+        trimmed
+    };
+    if relative.starts_with('/') {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!("node path {node_path:?} is absolute"),
+        )
+        .with_hint("give node paths relative to the scene root, e.g. Player/Sprite2D"));
+    }
+    root.get_node_or_null(relative)
+        .filter(|n| n == root || root.is_ancestor_of(n))
+        .ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::NodeNotFound,
+                format!("no node {node_path:?} in {}", scene_label(root)),
+            )
+            .with_hint("call get_scene_tree to see the node paths")
+        })
+}
+
+/// A node's path from the scene root; the root is `.`.
+fn relative_path(root: &Gd<Node>, node: &Gd<Node>) -> String {
+    if node == root {
+        ".".into()
+    } else {
+        root.get_path_to(node).to_string()
+    }
+}
+
+fn scene_label(root: &Gd<Node>) -> String {
+    let path = root.get_scene_file_path().to_string();
+    if path.is_empty() {
+        format!("the unsaved scene {}", root.get_name())
+    } else {
+        path
+    }
+}
+
+/// Starts one undoable editor action; the caller adds operations and commits.
+fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
+    let mut undo = editor()
+        .get_editor_undo_redo()
+        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))?;
+    undo.create_action(&format!("MCP: {name}"));
+    Ok(undo)
+}
+
+/// Maps a Godot error code to a protocol error.
+fn godot_result(err: godot::global::Error, what: &str) -> Result<(), ErrorBody> {
+    if err == godot::global::Error::OK {
+        Ok(())
+    } else {
+        Err(ErrorBody::new(
+            ErrorCode::GodotError,
+            format!("{what} failed: {err:?}"),
+        ))
+    }
+}

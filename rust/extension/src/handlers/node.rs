@@ -1,0 +1,146 @@
+//! Adding, editing and removing nodes, each as one undoable editor action.
+
+use godot::classes::Node;
+use godot::prelude::*;
+use godot_mcp_protocol::commands::Properties;
+use godot_mcp_protocol::commands::node::*;
+use godot_mcp_protocol::{ErrorBody, ErrorCode};
+use serde_json::Value;
+
+use super::scene::{count_nodes, instantiate_node, valid_node_name};
+use super::{Ctx, find_node, relative_path, scene, undo_action};
+use crate::convert;
+
+pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
+    let scene = scene(params.scene_path.as_deref())?;
+    let parent = find_node(&scene.root, &params.parent)?;
+    let name = valid_node_name(&params.name)?;
+    if parent.has_node(&name) {
+        return Err(ErrorBody::new(
+            ErrorCode::NodeExists,
+            format!(
+                "{} already has a child named {name:?}",
+                relative_path(&scene.root, &parent)
+            ),
+        )
+        .with_hint("choose another name, or edit the existing node with edit_node"));
+    }
+    let mut node = instantiate_node(&params.class)?;
+    node.set_name(&name);
+    // Convert everything before touching the scene, so a bad value changes nothing.
+    let values = match convert_all(&node, &params.properties) {
+        Ok(v) => v,
+        Err(e) => {
+            node.free();
+            return Err(e);
+        }
+    };
+    for (property, value) in &values {
+        node.set(property.as_str(), value);
+    }
+    let mut undo = undo_action(&format!("add {name}"))?;
+    undo.add_do_method(&parent, "add_child", vslice![node.clone(), true]);
+    undo.add_do_method(&node, "set_owner", vslice![scene.root.clone()]);
+    undo.add_do_reference(&node);
+    undo.add_undo_method(&parent, "remove_child", vslice![node.clone()]);
+    undo.commit_action();
+    Ok(NodeAdded {
+        scene_path: scene.path,
+        node_path: relative_path(&scene.root, &node),
+        class: node.get_class().to_string(),
+        properties: read_back(&node, values.iter().map(|(k, _)| k)),
+    })
+}
+
+pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody> {
+    let scene = scene(params.scene_path.as_deref())?;
+    let node = find_node(&scene.root, &params.node_path)?;
+    if params.properties.is_empty() {
+        return Err(
+            ErrorBody::new(ErrorCode::InvalidParams, "no properties to set")
+                .with_hint("pass properties as {\"name\": value}"),
+        );
+    }
+    let values = convert_all(&node, &params.properties)?;
+    let previous = read_back(&node, values.iter().map(|(k, _)| k));
+    let mut undo = undo_action(&format!("edit {}", node.get_name()))?;
+    for (property, value) in &values {
+        undo.add_do_property(&node, property.as_str(), value);
+        undo.add_undo_property(&node, property.as_str(), &node.get(property.as_str()));
+    }
+    undo.commit_action();
+    Ok(NodeEdited {
+        scene_path: scene.path,
+        node_path: relative_path(&scene.root, &node),
+        properties: read_back(&node, values.iter().map(|(k, _)| k)),
+        previous,
+    })
+}
+
+pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, ErrorBody> {
+    let scene = scene(params.scene_path.as_deref())?;
+    let node = find_node(&scene.root, &params.node_path)?;
+    if node == scene.root {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidOperation,
+            "the scene root cannot be removed",
+        )
+        .with_hint("remove its children, or create a new scene"));
+    }
+    let parent = node
+        .get_parent()
+        .ok_or_else(|| ErrorBody::new(ErrorCode::InternalError, "the node has no parent"))?;
+    let node_path = relative_path(&scene.root, &node);
+    let removed = count_nodes(&scene.root, &node);
+    // Leaving the tree clears owners; undo must give them back.
+    let mut owned = Vec::new();
+    collect_owned(&scene.root, &node, &mut owned);
+    let mut undo = undo_action(&format!("remove {}", node.get_name()))?;
+    undo.add_do_method(&parent, "remove_child", vslice![node.clone()]);
+    undo.add_undo_method(&parent, "add_child", vslice![node.clone(), true]);
+    undo.add_undo_method(
+        &parent,
+        "move_child",
+        vslice![node.clone(), node.get_index()],
+    );
+    for n in &owned {
+        undo.add_undo_method(n, "set_owner", vslice![scene.root.clone()]);
+    }
+    undo.add_undo_reference(&node);
+    undo.commit_action();
+    Ok(NodeRemoved {
+        scene_path: scene.path,
+        node_path,
+        removed,
+    })
+}
+
+fn collect_owned(root: &Gd<Node>, node: &Gd<Node>, out: &mut Vec<Gd<Node>>) {
+    if node.get_owner().as_ref() == Some(root) {
+        out.push(node.clone());
+    }
+    for child in node.get_children().iter_shared() {
+        collect_owned(root, &child, out);
+    }
+}
+
+/// Converts every value for its property, failing on the first that does not fit.
+fn convert_all(
+    node: &Gd<Node>,
+    properties: &Properties,
+) -> Result<Vec<(String, Variant)>, ErrorBody> {
+    let object = node.clone().upcast();
+    properties
+        .iter()
+        .map(|(name, value)| {
+            let info = convert::find_property(&object, name)?;
+            Ok((name.clone(), convert::to_variant(value, &info)?))
+        })
+        .collect()
+}
+
+fn read_back<'a>(node: &Gd<Node>, names: impl Iterator<Item = &'a String>) -> Properties {
+    names
+        .map(|n| (n.clone(), convert::to_json(&node.get(n.as_str()))))
+        .collect::<serde_json::Map<String, Value>>()
+}

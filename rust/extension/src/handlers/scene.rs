@@ -1,0 +1,282 @@
+//! Scene files: create, open, save, and list their node trees.
+
+use godot::classes::{ClassDb, Node, PackedScene, ResourceSaver};
+use godot::obj::{Gd, NewGd, Singleton};
+use godot_mcp_protocol::commands::NodeInfo;
+use godot_mcp_protocol::commands::scene::*;
+use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+use serde_json::Map;
+
+use super::{
+    Ctx, SCENE_EXTENSIONS, edited_scene, editor, fs_path, godot_result, open, relative_path, scene,
+};
+use crate::convert;
+
+pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, ErrorBody> {
+    let path = paths::normalize_file(&params.scene_path, SCENE_EXTENSIONS)?;
+    let file = fs_path(&path)?;
+    if file.exists() && !params.overwrite {
+        return Err(
+            ErrorBody::new(ErrorCode::SceneExists, format!("{path} already exists"))
+                .with_hint("open it with open_scene, pick another path, or pass overwrite: true"),
+        );
+    }
+    let root_name = match params.root_name {
+        Some(name) => valid_node_name(&name)?,
+        None => pascal_case(file.file_stem().and_then(|s| s.to_str()).unwrap_or("Root")),
+    };
+    let mut root = instantiate_node(&params.root_type)?;
+    root.set_name(&root_name);
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ErrorBody::new(
+                ErrorCode::IoError,
+                format!("cannot create the folder for {path}: {e}"),
+            )
+        })?;
+    }
+    let mut packed = PackedScene::new_gd();
+    let packed_ok = packed.pack(&root);
+    root.free();
+    godot_result(packed_ok, "packing the scene")?;
+    godot_result(
+        ResourceSaver::singleton()
+            .save_ex(&packed)
+            .path(&path)
+            .done(),
+        &format!("saving {path}"),
+    )?;
+    if let Some(mut fs) = editor().get_resource_filesystem() {
+        fs.update_file(&path);
+    }
+    open(&path)?;
+    Ok(SceneCreated {
+        scene_path: path,
+        root_type: params.root_type,
+        root_name,
+    })
+}
+
+pub fn open_scene(_: &mut Ctx, params: OpenScene) -> Result<SceneOpened, ErrorBody> {
+    let path = paths::normalize_file(&params.scene_path, SCENE_EXTENSIONS)?;
+    let scene = open(&path)?;
+    Ok(SceneOpened {
+        scene_path: path,
+        root_type: scene.root.get_class().to_string(),
+        root_name: scene.root.get_name().to_string(),
+        node_count: count_nodes(&scene.root, &scene.root),
+    })
+}
+
+pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBody> {
+    let mut editor = editor();
+    let path = match params.scene_path {
+        None => {
+            let current = super::scene(None)?;
+            if current.path.is_empty() {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidParams,
+                    "the edited scene has never been saved",
+                )
+                .with_hint("pass scene_path to choose where to save it"));
+            }
+            godot_result(editor.save_scene(), &format!("saving {}", current.path))?;
+            current.path
+        }
+        Some(requested) => {
+            let path = paths::normalize_file(&requested, SCENE_EXTENSIONS)?;
+            let open_scenes: Vec<String> = editor
+                .get_open_scenes()
+                .to_vec()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if open_scenes.contains(&path) {
+                scene(Some(&path))?;
+                godot_result(editor.save_scene(), &format!("saving {path}"))?;
+            } else if fs_path(&path)?.exists() {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidOperation,
+                    format!("{path} exists but is not open; saving over it would replace that scene"),
+                )
+                .with_hint("open_scene it first to save it, or choose a new path to save the edited scene as"));
+            } else {
+                edited_scene().ok_or_else(|| {
+                    ErrorBody::new(ErrorCode::NoSceneOpen, "no scene is open to save")
+                        .with_hint("call open_scene or create_scene first")
+                })?;
+                if let Some(dir) = fs_path(&path)?.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        ErrorBody::new(ErrorCode::IoError, format!("cannot create the folder: {e}"))
+                    })?;
+                }
+                editor.save_scene_as(&path);
+            }
+            path
+        }
+    };
+    let bytes = std::fs::metadata(fs_path(&path)?)
+        .map(|m| m.len())
+        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("{path} was not written: {e}")))?;
+    Ok(SceneSaved {
+        scene_path: path,
+        bytes,
+    })
+}
+
+pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<SceneTree, ErrorBody> {
+    let scene = scene(params.scene_path.as_deref())?;
+    let options = TreeOptions {
+        max_depth: params.max_depth.unwrap_or(u32::MAX),
+        properties: params.include_properties,
+    };
+    Ok(SceneTree {
+        node_count: count_nodes(&scene.root, &scene.root),
+        root: node_info(&scene.root, &scene.root, 0, &options),
+        scene_path: scene.path,
+    })
+}
+
+struct TreeOptions {
+    max_depth: u32,
+    properties: bool,
+}
+
+/// Children that belong to the scene (owned by its root); the insides of
+/// instanced scenes are theirs, not ours.
+fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
+    node.get_children()
+        .iter_shared()
+        .filter(|c| c.get_owner().as_ref() == Some(root))
+        .collect()
+}
+
+pub(super) fn count_nodes(root: &Gd<Node>, node: &Gd<Node>) -> usize {
+    1 + scene_children(root, node)
+        .iter()
+        .map(|c| count_nodes(root, c))
+        .sum::<usize>()
+}
+
+fn node_info(root: &Gd<Node>, node: &Gd<Node>, depth: u32, options: &TreeOptions) -> NodeInfo {
+    let children = scene_children(root, node);
+    let (listed, hidden) = if depth < options.max_depth {
+        (
+            children
+                .iter()
+                .map(|c| node_info(root, c, depth + 1, options))
+                .collect(),
+            0,
+        )
+    } else {
+        (Vec::new(), children.len())
+    };
+    let script = node.get_script();
+    let instance = node.get_scene_file_path().to_string();
+    NodeInfo {
+        name: node.get_name().to_string(),
+        class: node.get_class().to_string(),
+        path: relative_path(root, node),
+        script: script
+            .map(|s| s.get_path().to_string())
+            .filter(|p| !p.is_empty()),
+        instance: (node != root && !instance.is_empty()).then_some(instance),
+        groups: node
+            .get_groups()
+            .iter_shared()
+            .map(|g| g.to_string())
+            .filter(|g| !g.starts_with('_'))
+            .collect(),
+        properties: options.properties.then(|| changed_properties(node)),
+        children: listed,
+        hidden_children: hidden,
+    }
+}
+
+/// Stored, inspector-visible properties whose value differs from the class default.
+fn changed_properties(node: &Gd<Node>) -> Map<String, serde_json::Value> {
+    let class = node.get_class().to_string();
+    let object = node.clone().upcast();
+    convert::properties(&object)
+        .into_iter()
+        .filter(|p| p.is_editor_visible() && p.name != "script")
+        .filter_map(|p| {
+            let value = object.get(&p.name);
+            (value != convert::class_default(&class, &p.name))
+                .then(|| (p.name, convert::to_json(&value)))
+        })
+        .collect()
+}
+
+/// Instantiates a class that must be a Node, with errors an agent can act on.
+pub(super) fn instantiate_node(class: &str) -> Result<Gd<Node>, ErrorBody> {
+    let db = ClassDb::singleton();
+    let invalid = |why: &str| {
+        ErrorBody::new(ErrorCode::InvalidNodeType, format!("{class:?} {why}"))
+            .with_hint(suggest_classes(class))
+    };
+    if class.is_empty() || !db.class_exists(class) {
+        return Err(invalid("is not a Godot class"));
+    }
+    if !db.is_parent_class(class, "Node") {
+        return Err(invalid("is not a Node class"));
+    }
+    if !db.can_instantiate(class) {
+        return Err(invalid("is abstract and cannot be instantiated"));
+    }
+    db.instantiate(class)
+        .try_to::<Gd<Node>>()
+        .map_err(|_| invalid("could not be instantiated"))
+}
+
+fn suggest_classes(class: &str) -> String {
+    let db = ClassDb::singleton();
+    let wanted = class.to_ascii_lowercase();
+    let mut near: Vec<String> = db
+        .get_inheriters_from_class("Node")
+        .to_vec()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| db.can_instantiate(c.as_str()))
+        .filter(|c| {
+            let lc = c.to_ascii_lowercase();
+            !wanted.is_empty() && (lc.contains(&wanted) || wanted.contains(&lc))
+        })
+        .collect();
+    near.sort_by_key(|c| c.len());
+    near.truncate(6);
+    if near.is_empty() {
+        "use a Node class such as Node2D, Node3D, Sprite2D, CharacterBody2D, Control or Label"
+            .into()
+    } else {
+        format!("did you mean: {}", near.join(", "))
+    }
+}
+
+/// Node names may not contain characters Godot reserves in paths.
+pub(super) fn valid_node_name(name: &str) -> Result<String, ErrorBody> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.contains(['.', ':', '@', '/', '"', '%']) {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!("invalid node name {name:?}"),
+        )
+        .with_hint("node names may not be empty or contain . : @ / \" %"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn pascal_case(stem: &str) -> String {
+    let name: String = stem
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|f| f.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    if name.is_empty() { "Root".into() } else { name }
+}

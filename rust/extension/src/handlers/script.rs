@@ -1,0 +1,101 @@
+//! Writing GDScript files and attaching scripts to nodes.
+
+use std::io::Write;
+
+use godot::classes::{ResourceLoader, Script};
+use godot::prelude::*;
+use godot_mcp_protocol::commands::script::*;
+use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+
+use super::{Ctx, editor, find_node, fs_path, relative_path, scene, undo_action};
+
+pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, ErrorBody> {
+    let path = paths::normalize_file(&params.script_path, &["gd"])?;
+    let file = fs_path(&path)?;
+    let created = !file.exists();
+    write_atomically(&file, params.content.as_bytes())
+        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
+    // A script already loaded (attached, or open in the script editor) must
+    // see the new text, not its cached copy.
+    if ResourceLoader::singleton().has_cached(&path)
+        && let Some(mut script) = ResourceLoader::singleton()
+            .load(&path)
+            .and_then(|r| r.try_cast::<Script>().ok())
+    {
+        script.set_source_code(&params.content);
+        script.reload_ex().keep_state(true).done();
+    }
+    if let Some(mut fs) = editor().get_resource_filesystem() {
+        fs.update_file(&path);
+    }
+    Ok(ScriptWritten {
+        script_path: path,
+        bytes: params.content.len() as u64,
+        created,
+    })
+}
+
+pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached, ErrorBody> {
+    let script_path = paths::normalize_file(&params.script_path, &["gd", "cs"])?;
+    if !fs_path(&script_path)?.is_file() {
+        return Err(ErrorBody::new(
+            ErrorCode::ScriptNotFound,
+            format!("no script file at {script_path}"),
+        )
+        .with_hint("create it first with write_script"));
+    }
+    let scene = scene(params.scene_path.as_deref())?;
+    let node = find_node(&scene.root, &params.node_path)?;
+    let script = ResourceLoader::singleton()
+        .load_ex(&script_path)
+        .type_hint("Script")
+        .done()
+        .and_then(|r| r.try_cast::<Script>().ok())
+        .ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::ScriptNotFound,
+                format!("{script_path} could not be loaded as a script"),
+            )
+        })?;
+    let base = script.get_instance_base_type().to_string();
+    if !base.is_empty() && !node.is_class(&base) {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidOperation,
+            format!(
+                "{script_path} extends {base}, but the node is a {}",
+                node.get_class()
+            ),
+        )
+        .with_hint("attach it to a node of that class, or change the script's `extends`"));
+    }
+    let mut undo = undo_action(&format!("attach script to {}", node.get_name()))?;
+    undo.add_do_property(&node, "script", &script.to_variant());
+    undo.add_undo_property(&node, "script", &node.get("script"));
+    undo.commit_action();
+    Ok(ScriptAttached {
+        scene_path: scene.path,
+        node_path: relative_path(&scene.root, &node),
+        script_path,
+    })
+}
+
+/// Writes through a temporary file in the same folder, then renames, so a
+/// crash mid-write never leaves a truncated script.
+fn write_atomically(file: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut out = std::fs::File::create(&tmp)?;
+        out.write_all(bytes)?;
+        out.sync_all()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

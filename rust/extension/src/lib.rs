@@ -1,0 +1,22 @@
+//! The godot-mcp editor extension.
+//!
+//! A GDExtension whose [`plugin::GodotMcpPlugin`] registers itself in the
+//! editor, serves a WebSocket endpoint on a background thread
+//! ([`server`]), and runs each request on Godot's main thread
+//! ([`dispatch`]) through one handler module per domain ([`handlers`]).
+
+use godot::prelude::*;
+
+mod convert;
+mod dispatch;
+mod error;
+mod handlers;
+mod plugin;
+mod server;
+
+pub use error::ExtensionError;
+
+struct GodotMcp;
+
+#[gdextension]
+unsafe impl ExtensionLibrary for GodotMcp {}

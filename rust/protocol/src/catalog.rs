@@ -1,0 +1,171 @@
+//! The command catalog: every command's name, parameters and documentation.
+//!
+//! A command is a parameter struct implementing [`Command`]; its doc comment
+//! is the tool description and its fields' doc comments describe the
+//! parameters. The shim turns [`CATALOG`] into its MCP tool list and the
+//! extension deserializes the very same structs, so the two cannot drift.
+
+use schemars::{JsonSchema, Schema, generate::SchemaSettings};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+
+use crate::commands::{editor, node, scene, script};
+use crate::{ErrorBody, ErrorCode};
+
+/// A command's parameter struct.
+pub trait Command: DeserializeOwned + JsonSchema {
+    /// The action name on the wire and the MCP tool name.
+    const NAME: &'static str;
+    /// True when the command changes nothing (MCP `readOnlyHint`).
+    const READ_ONLY: bool;
+    /// What a successful call returns.
+    type Output: Serialize + DeserializeOwned;
+}
+
+/// Type-erased view of a [`Command`], for listing and validating.
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub read_only: bool,
+    schema: fn() -> Schema,
+    check: fn(Value) -> Result<(), serde_json::Error>,
+}
+
+const fn spec<C: Command>() -> CommandSpec {
+    CommandSpec {
+        name: C::NAME,
+        read_only: C::READ_ONLY,
+        schema: schema_of::<C>,
+        check: check_of::<C>,
+    }
+}
+
+fn schema_of<C: JsonSchema>() -> Schema {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.meta_schema = None;
+    // Models call tools more reliably with one flat schema than with `$ref`s.
+    settings.inline_subschemas = true;
+    settings.into_generator().into_root_schema_for::<C>()
+}
+
+fn check_of<C: DeserializeOwned>(params: Value) -> Result<(), serde_json::Error> {
+    serde_json::from_value::<C>(params).map(drop)
+}
+
+/// Every command the editor understands, in the order tools are listed.
+pub static CATALOG: &[CommandSpec] = &[
+    spec::<editor::GetEditorState>(),
+    spec::<editor::GetProjectInfo>(),
+    spec::<scene::CreateScene>(),
+    spec::<scene::OpenScene>(),
+    spec::<scene::SaveScene>(),
+    spec::<scene::GetSceneTree>(),
+    spec::<node::AddNode>(),
+    spec::<node::EditNode>(),
+    spec::<node::RemoveNode>(),
+    spec::<script::WriteScript>(),
+    spec::<script::AttachScript>(),
+    spec::<editor::RunProject>(),
+    spec::<editor::StopProject>(),
+];
+
+/// Looks a command up by name.
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    CATALOG.iter().find(|c| c.name == name)
+}
+
+impl CommandSpec {
+    /// The tool description: the parameter struct's doc comment.
+    pub fn description(&self) -> String {
+        (self.schema)()
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The JSON Schema of the parameters, without the title and description
+    /// that already travel as the tool's name and description.
+    pub fn input_schema(&self) -> Map<String, Value> {
+        let mut schema = match (self.schema)().to_value() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        schema.remove("title");
+        schema.remove("description");
+        schema.remove("$schema");
+        schema
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        schema
+    }
+
+    /// Checks `params` against the parameter struct, exactly as the receiving
+    /// side will deserialize them.
+    pub fn validate(&self, params: &Value) -> Result<(), ErrorBody> {
+        (self.check)(params.clone()).map_err(|e| invalid_params(self.name, &e))
+    }
+}
+
+/// The error for parameters that do not deserialize into a command's struct.
+pub fn invalid_params(name: &str, e: &serde_json::Error) -> ErrorBody {
+    ErrorBody::new(ErrorCode::InvalidParams, format!("{name}: {e}")).with_hint(format!(
+        "check the parameter names and types in the {name} tool schema"
+    ))
+}
+
+/// Deserializes a command's parameters with the catalog's error shape.
+pub fn parse<C: Command>(params: Value) -> Result<C, ErrorBody> {
+    serde_json::from_value(params).map_err(|e| invalid_params(C::NAME, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_are_unique_and_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CATALOG {
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+            assert!(
+                c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_')
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_is_documented() {
+        for c in CATALOG {
+            assert!(c.description().len() > 20, "{} lacks a description", c.name);
+            let schema = c.input_schema();
+            assert_eq!(schema["type"], "object", "{}", c.name);
+            assert!(!schema.contains_key("$defs"), "{} uses $defs", c.name);
+            for (field, s) in schema["properties"].as_object().unwrap() {
+                assert!(
+                    s.get("description").is_some(),
+                    "{}.{field} lacks a description",
+                    c.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn validation_matches_the_structs() {
+        let add = find("add_node").unwrap();
+        assert!(
+            add.validate(&json!({"type": "Node2D", "name": "A"}))
+                .is_ok()
+        );
+        let e = add.validate(&json!({"type": 5, "name": "A"})).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+        let e = add
+            .validate(&json!({"type": "Node2D", "name": "A", "bogus": 1}))
+            .unwrap_err();
+        assert!(e.message.contains("bogus"), "{}", e.message);
+        assert!(find("nope").is_none());
+    }
+}

@@ -1,0 +1,109 @@
+//! Editor- and project-wide commands.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::command;
+
+/// Report the editor's state: Godot version, project, edited and open scenes, whether the game runs, and dispatch statistics.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetEditorState {}
+command!(
+    GetEditorState,
+    "get_editor_state",
+    read_only = true,
+    output = EditorState
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorState {
+    pub godot_version: String,
+    pub plugin_version: String,
+    pub project_name: String,
+    /// Absolute path of the project folder on disk.
+    pub project_path: String,
+    /// The scene shown in the editor, if any.
+    pub edited_scene: Option<String>,
+    pub open_scenes: Vec<String>,
+    pub playing: bool,
+    pub playing_scene: Option<String>,
+    /// The editor's process frame counter when the request was handled.
+    pub frame: u64,
+    pub dispatch: DispatchStats,
+}
+
+/// How the editor's main thread has been draining requests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispatchStats {
+    /// Requests handled so far.
+    pub handled: u64,
+    /// Most requests handled in one frame.
+    pub max_per_frame: u32,
+    /// Per-frame request cap.
+    pub cap_per_frame: u32,
+    /// Per-frame time budget in milliseconds.
+    pub budget_ms: u32,
+    /// Frames that left requests for the next frame.
+    pub spilled_frames: u64,
+}
+
+/// Describe the project: name, folder, main scene, Godot version, and every scene and script file under res://.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetProjectInfo {}
+command!(
+    GetProjectInfo,
+    "get_project_info",
+    read_only = true,
+    output = ProjectInfo
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectInfo {
+    pub name: String,
+    pub project_path: String,
+    pub godot_version: String,
+    pub main_scene: Option<String>,
+    pub scenes: Vec<String>,
+    pub scripts: Vec<String>,
+    pub autoloads: Vec<String>,
+}
+
+/// Start the game from the editor, like pressing Play. Runs the main scene, or `scene` when given.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunProject {
+    /// res:// path of a scene to run instead of the main scene.
+    #[serde(default)]
+    pub scene: Option<String>,
+}
+command!(
+    RunProject,
+    "run_project",
+    read_only = false,
+    output = ProjectRun
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRun {
+    pub playing: bool,
+    /// The scene that was started.
+    pub scene: String,
+}
+
+/// Stop the game started from the editor. Succeeds (with `was_playing: false`) when nothing runs.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopProject {}
+command!(
+    StopProject,
+    "stop_project",
+    read_only = false,
+    output = ProjectStopped
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectStopped {
+    pub was_playing: bool,
+}

@@ -1,0 +1,62 @@
+//! Parameter and result types of every command, one module per domain.
+//!
+//! Doc comments here are user-facing: they become MCP tool and parameter
+//! descriptions, so they say exactly what a model needs to call the tool
+//! right the first time, and nothing more.
+
+pub mod editor;
+pub mod node;
+pub mod scene;
+pub mod script;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Property name to value; values take the forms described in [`crate::value`].
+pub type Properties = Map<String, Value>;
+
+macro_rules! command {
+    ($ty:ty, $name:literal, read_only = $ro:literal, output = $out:ty) => {
+        impl $crate::catalog::Command for $ty {
+            const NAME: &'static str = $name;
+            const READ_ONLY: bool = $ro;
+            type Output = $out;
+        }
+    };
+}
+pub(crate) use command;
+
+/// A node in a scene tree listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NodeInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub class: String,
+    /// Path from the scene root; the root itself is `.`.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// Scene file this node instances, when it is an instanced scene's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Only with `include_properties`: properties that differ from the class default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Properties>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<NodeInfo>,
+    /// Number of children not listed because of `max_depth`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden_children: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Default for optional `parent` parameters: the scene root.
+pub(crate) fn root_path() -> String {
+    ".".to_owned()
+}

@@ -1,0 +1,93 @@
+//! Nodes in the edited scene. Each call is one undoable editor action.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Properties, command, root_path};
+
+/// Add a node of class `type` under `parent` in a scene, optionally setting properties. One undo step.
+///
+/// Property values: JSON numbers/strings/bools; vectors as `[x, y]`, `{"x":..,"y":..}` or `"Vector2(10, 20)"`; colors as `"#ff0000"`, `[r,g,b,a]`, `{"r":..}` or `"Color(1, 0, 0, 1)"`; enums by name or number; resources as `"res://..."`; any Godot constructor syntax such as `"Transform2D(...)"`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddNode {
+    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+    /// Path of the parent node from the scene root; `.` (the default) is the root.
+    #[serde(default = "root_path")]
+    pub parent: String,
+    /// Node class, e.g. `Sprite2D`, `CharacterBody2D`, `Label`.
+    #[serde(rename = "type")]
+    pub class: String,
+    /// Name of the new node; must be unique under the parent.
+    pub name: String,
+    /// Properties to set, name to value.
+    #[serde(default)]
+    pub properties: Properties,
+}
+command!(AddNode, "add_node", read_only = false, output = NodeAdded);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeAdded {
+    pub scene_path: String,
+    pub node_path: String,
+    #[serde(rename = "type")]
+    pub class: String,
+    /// The properties that were set, read back from the node.
+    pub properties: Properties,
+}
+
+/// Set properties on a node. Values are converted to each property's type (same forms as add_node); a value that does not fit is an error and nothing changes. One undo step.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditNode {
+    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+    /// Path of the node from the scene root; `.` is the root.
+    pub node_path: String,
+    /// Properties to set, name to value.
+    pub properties: Properties,
+}
+command!(
+    EditNode,
+    "edit_node",
+    read_only = false,
+    output = NodeEdited
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeEdited {
+    pub scene_path: String,
+    pub node_path: String,
+    /// New values, read back from the node.
+    pub properties: Properties,
+    /// Values before the edit.
+    pub previous: Properties,
+}
+
+/// Remove a node and its children from a scene. The root cannot be removed. One undo step.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveNode {
+    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+    /// Path of the node from the scene root.
+    pub node_path: String,
+}
+command!(
+    RemoveNode,
+    "remove_node",
+    read_only = false,
+    output = NodeRemoved
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeRemoved {
+    pub scene_path: String,
+    pub node_path: String,
+    /// Nodes removed, counting descendants.
+    pub removed: usize,
+}

@@ -1,0 +1,107 @@
+//! Scene files: create, open, save, inspect.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{NodeInfo, command};
+
+/// Create a new scene file with a root node of `root_type`, save it, and open it in the editor.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateScene {
+    /// res:// path of the new .tscn file, e.g. `res://scenes/level.tscn`. Missing folders are created.
+    pub scene_path: String,
+    /// Class of the root node, e.g. `Node2D`, `Node3D`, `Control`.
+    pub root_type: String,
+    /// Name of the root node; defaults to the file name in PascalCase.
+    #[serde(default)]
+    pub root_name: Option<String>,
+    /// Replace an existing file at `scene_path`.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+command!(
+    CreateScene,
+    "create_scene",
+    read_only = false,
+    output = SceneCreated
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneCreated {
+    pub scene_path: String,
+    pub root_type: String,
+    pub root_name: String,
+}
+
+/// Open a scene file in the editor and make it the edited scene.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenScene {
+    /// res:// path of an existing .tscn/.scn file.
+    pub scene_path: String,
+}
+command!(
+    OpenScene,
+    "open_scene",
+    read_only = true,
+    output = SceneOpened
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneOpened {
+    pub scene_path: String,
+    pub root_type: String,
+    pub root_name: String,
+    pub node_count: usize,
+}
+
+/// Save the edited scene, or the open scene at `scene_path`. A `scene_path` that does not exist yet saves the edited scene under that new path.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveScene {
+    /// res:// path of an open scene to save, or a new path to save the edited scene as.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+}
+command!(
+    SaveScene,
+    "save_scene",
+    read_only = false,
+    output = SceneSaved
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneSaved {
+    pub scene_path: String,
+    /// Size of the saved file in bytes.
+    pub bytes: u64,
+}
+
+/// List a scene's node tree: names, types, paths, scripts, instanced scenes and groups.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetSceneTree {
+    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+    /// Deepest level to list (root is 0); deeper children are only counted.
+    #[serde(default)]
+    pub max_depth: Option<u32>,
+    /// Also list each node's properties that differ from their defaults.
+    #[serde(default)]
+    pub include_properties: bool,
+}
+command!(
+    GetSceneTree,
+    "get_scene_tree",
+    read_only = true,
+    output = SceneTree
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneTree {
+    pub scene_path: String,
+    pub node_count: usize,
+    pub root: NodeInfo,
+}

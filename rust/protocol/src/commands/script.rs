@@ -1,0 +1,56 @@
+//! GDScript files and attaching them to nodes.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::command;
+
+/// Create or overwrite a GDScript file (written atomically) and let the editor reload it.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteScript {
+    /// res:// path ending in `.gd`. Missing folders are created.
+    pub script_path: String,
+    /// The full source text.
+    pub content: String,
+}
+command!(
+    WriteScript,
+    "write_script",
+    read_only = false,
+    output = ScriptWritten
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScriptWritten {
+    pub script_path: String,
+    pub bytes: u64,
+    /// False when an existing file was replaced.
+    pub created: bool,
+}
+
+/// Attach an existing script file to a node. One undo step.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachScript {
+    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+    /// Path of the node from the scene root; `.` is the root.
+    pub node_path: String,
+    /// res:// path of the script, e.g. `res://player.gd`.
+    pub script_path: String,
+}
+command!(
+    AttachScript,
+    "attach_script",
+    read_only = false,
+    output = ScriptAttached
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScriptAttached {
+    pub scene_path: String,
+    pub node_path: String,
+    pub script_path: String,
+}

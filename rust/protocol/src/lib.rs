@@ -1,0 +1,40 @@
+//! The contract between the `godot-mcp` shim and the editor extension.
+//!
+//! Everything both sides must agree on lives here exactly once: the wire
+//! messages, the command catalog (names, typed parameters, descriptions), the
+//! error codes, the accepted forms of property values and the rules that keep
+//! paths inside `res://`. This crate never touches the engine, so all of it is
+//! testable with plain `cargo test`.
+
+pub mod catalog;
+pub mod commands;
+mod error;
+pub mod paths;
+pub mod value;
+pub mod wire;
+
+pub use catalog::{CATALOG, Command, CommandSpec, find};
+pub use error::{ErrorBody, ErrorCode, ProtocolError};
+pub use wire::{Event, Request, Response, ServerMessage};
+
+/// Bumped whenever a message or command changes incompatibly.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Default TCP port of the editor's WebSocket endpoint; `GODOT_MCP_PORT` overrides it.
+pub const DEFAULT_PORT: u16 = 6505;
+
+/// Environment variable that overrides [`DEFAULT_PORT`] on both sides.
+pub const PORT_ENV: &str = "GODOT_MCP_PORT";
+
+/// Reads the port from [`PORT_ENV`], falling back to [`DEFAULT_PORT`].
+pub fn port_from_env() -> Result<u16, ProtocolError> {
+    match std::env::var(PORT_ENV) {
+        Ok(s) if !s.trim().is_empty() => s
+            .trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or(ProtocolError::BadPort(s)),
+        _ => Ok(DEFAULT_PORT),
+    }
+}

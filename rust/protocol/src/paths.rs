@@ -1,0 +1,149 @@
+//! Keeping every path inside the project (`res://`).
+//!
+//! Agents send paths in many shapes; these rules accept the reasonable ones
+//! (`res://a/b.tscn`, `a/b.tscn`, `./a//b.tscn`) and refuse anything that
+//! could leave the project: `..`, absolute OS paths, other schemes, and
+//! symlinks that point outside it.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::{ErrorBody, ErrorCode};
+
+const RES: &str = "res://";
+
+/// Normalizes a user-supplied path to canonical `res://` form.
+pub fn normalize(input: &str) -> Result<String, ErrorBody> {
+    let trimmed = input.trim();
+    let rest = if let Some(rest) = trimmed.strip_prefix(RES) {
+        rest
+    } else if trimmed.contains("://") {
+        return Err(bad(input, "only res:// paths are allowed"));
+    } else if trimmed.starts_with('/') || trimmed.starts_with('~') || has_drive(trimmed) {
+        return Err(bad(input, "absolute file-system paths are not allowed"));
+    } else {
+        trimmed
+    };
+    if rest.contains('\0') || rest.contains('\\') {
+        return Err(bad(input, "paths may not contain backslashes or NUL"));
+    }
+    let mut parts = Vec::new();
+    for part in rest.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(bad(input, "`..` is not allowed")),
+            p => parts.push(p),
+        }
+    }
+    Ok(format!("{RES}{}", parts.join("/")))
+}
+
+/// Normalizes and checks the file extension (case-insensitive).
+pub fn normalize_file(input: &str, extensions: &[&str]) -> Result<String, ErrorBody> {
+    let path = normalize(input)?;
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext {
+        Some(e) if extensions.contains(&e.as_str()) && !path.ends_with('/') => Ok(path),
+        _ => Err(bad(
+            input,
+            &format!("expected a file ending in .{}", extensions.join(" or .")),
+        )),
+    }
+}
+
+/// Maps a normalized `res://` path to a file-system path under `project_root`,
+/// refusing one whose nearest existing ancestor resolves outside the project
+/// (a symlink escaping it).
+pub fn to_fs(project_root: &Path, res_path: &str) -> Result<PathBuf, ErrorBody> {
+    let rel = res_path
+        .strip_prefix(RES)
+        .ok_or_else(|| bad(res_path, "not a res:// path"))?;
+    let root = project_root
+        .canonicalize()
+        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("project folder: {e}")))?;
+    let full = root.join(rel);
+    debug_assert!(full.components().all(|c| c != Component::ParentDir));
+    let mut probe = full.as_path();
+    loop {
+        if let Ok(real) = probe.canonicalize() {
+            if !real.starts_with(&root) {
+                return Err(bad(
+                    res_path,
+                    "it resolves outside the project through a symlink",
+                ));
+            }
+            return Ok(full);
+        }
+        probe = match probe.parent() {
+            Some(p) => p,
+            None => return Ok(full),
+        };
+    }
+}
+
+fn has_drive(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+fn bad(input: &str, why: &str) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InvalidPath,
+        format!("invalid path {input:?}: {why}"),
+    )
+    .with_hint("use a path inside the project such as res://scenes/main.tscn")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_reasonable_forms() {
+        assert_eq!(normalize("res://a/b.tscn").unwrap(), "res://a/b.tscn");
+        assert_eq!(normalize("a/b.tscn").unwrap(), "res://a/b.tscn");
+        assert_eq!(normalize(" ./a//./b.tscn ").unwrap(), "res://a/b.tscn");
+        assert_eq!(normalize("res://").unwrap(), "res://");
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        for p in [
+            "res://../x.tscn",
+            "res://a/../../x",
+            "/etc/passwd",
+            "user://save.tres",
+            "C:/x.tscn",
+            "~/x",
+            "a\\b",
+            "http://x/y",
+        ] {
+            let e = normalize(p).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidPath, "{p}");
+        }
+    }
+
+    #[test]
+    fn checks_extensions() {
+        assert!(normalize_file("res://a.TSCN", &["tscn", "scn"]).is_ok());
+        assert!(normalize_file("res://a.gd", &["tscn"]).is_err());
+        assert!(normalize_file("res://a", &["tscn"]).is_err());
+    }
+
+    #[test]
+    fn refuses_symlink_escape() {
+        let dir = std::env::temp_dir().join(format!("gmcp-paths-{}", std::process::id()));
+        let outside = dir.join("outside");
+        let project = dir.join("project");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::create_dir_all(&project).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside, project.join("link")).unwrap();
+        assert!(to_fs(&project, "res://inside/new.gd").is_ok());
+        #[cfg(unix)]
+        assert_eq!(
+            to_fs(&project, "res://link/evil.gd").unwrap_err().code,
+            ErrorCode::InvalidPath
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
