@@ -1,1 +1,79 @@
-fn main() {}
+//! End-to-end suite: a real headless Godot editor, the `godot-mcp` binary,
+//! and an MCP client. Run with `cargo xtask test`. Prints one line per test
+//! and a closing `N passed, N failed`.
+
+mod foundation;
+mod transport;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use godot_mcp_e2e::TestResult;
+
+pub type TestFn<'a, C> = for<'c> fn(&'c C) -> Pin<Box<dyn Future<Output = TestResult> + 'c>>;
+
+/// Collects results; a test is a named async check.
+#[derive(Default)]
+pub struct Suite {
+    passed: usize,
+    failed: Vec<String>,
+}
+
+impl Suite {
+    pub async fn run<C>(&mut self, ctx: &C, name: &str, test: TestFn<'_, C>) {
+        let start = Instant::now();
+        let outcome = test(ctx).await;
+        let ms = start.elapsed().as_millis();
+        match outcome {
+            Ok(()) => {
+                self.passed += 1;
+                println!("test {name} ... ok ({ms} ms)");
+            }
+            Err(why) => {
+                println!(
+                    "test {name} ... FAILED ({ms} ms)\n    {}",
+                    why.replace('\n', "\n    ")
+                );
+                self.failed.push(name.to_owned());
+            }
+        }
+    }
+
+    pub fn fail(&mut self, name: &str, why: &str) {
+        println!("test {name} ... FAILED\n    {why}");
+        self.failed.push(name.to_owned());
+    }
+}
+
+/// Asserts with a message, as a test result.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!("{} (at {}:{})", format!($($msg)+), file!(), line!()));
+        }
+    };
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let started = Instant::now();
+    let mut suite = Suite::default();
+    runtime.block_on(async {
+        foundation::run(&mut suite, filter.as_deref()).await;
+        transport::run(&mut suite, filter.as_deref()).await;
+    });
+    println!();
+    if !suite.failed.is_empty() {
+        println!("failed: {}", suite.failed.join(", "));
+    }
+    println!("e2e finished in {:.1} s", started.elapsed().as_secs_f64());
+    println!("{} passed, {} failed", suite.passed, suite.failed.len());
+    std::process::exit(if suite.failed.is_empty() { 0 } else { 1 });
+}

@@ -1,1 +1,382 @@
+//! Harness for end-to-end runs against a real Godot editor.
+//!
+//! [`Editor`] starts a headless editor on a private copy of the sample
+//! project and always kills its whole process group, even when a test
+//! fails; [`Mcp`] speaks MCP to the `godot-mcp` binary over stdio exactly as
+//! an AI client would; [`RawClient`] talks to the editor's WebSocket
+//! directly for transport tests. The xtask demo uses the same pieces.
 
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use godot_mcp_protocol::{ErrorBody, ErrorCode};
+use rmcp::model::{CallToolRequestParams, Tool};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+pub type TestResult = Result<(), String>;
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The Godot to run: `GODOT`, as `cargo xtask test` sets it.
+pub fn godot_binary() -> Result<PathBuf, String> {
+    std::env::var_os("GODOT")
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .ok_or_else(|| {
+            "GODOT is not set to a Godot 4.6+ binary; run the suite with `cargo xtask test`".into()
+        })
+}
+
+/// The release shim that `cargo xtask build` produced.
+pub fn shim_binary() -> Result<PathBuf, String> {
+    let path = std::env::var_os("GODOT_MCP_SHIM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/release/godot-mcp"));
+    path.exists()
+        .then_some(path.clone())
+        .ok_or_else(|| format!("{} is missing; run `cargo xtask build`", path.display()))
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(16505)
+}
+
+/// Copies a directory, following symlinks (the sample project links the addon).
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == ".godot" {
+            continue;
+        }
+        let src = entry.path();
+        let dst = to.join(&name);
+        if std::fs::metadata(&src)?.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// Makes a project load the extension on its very first start (the editor
+/// only discovers new extensions after its first scan otherwise).
+pub fn register_extension(project: &Path) -> std::io::Result<()> {
+    let dir = project.join(".godot");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("extension_list.cfg"),
+        "res://addons/godot_mcp/godot_mcp.gdextension\n",
+    )
+}
+
+pub struct EditorOptions {
+    pub headless: bool,
+    /// Run in a process group of its own, so killing it takes the game too.
+    /// Off for an interactive run, where Ctrl+C must reach the editor.
+    pub own_group: bool,
+    pub port: u16,
+    pub extra_env: Vec<(String, String)>,
+    pub startup_timeout: Duration,
+}
+
+impl Default for EditorOptions {
+    fn default() -> Self {
+        Self {
+            headless: true,
+            own_group: true,
+            port: free_port(),
+            extra_env: Vec::new(),
+            startup_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+/// A running Godot editor with the extension, on its own process group.
+pub struct Editor {
+    child: Child,
+    own_group: bool,
+    pub port: u16,
+    pub project: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Editor {
+    /// Starts an editor on `project` and waits until the extension listens.
+    pub fn start(godot: &Path, project: &Path, options: EditorOptions) -> Result<Editor, String> {
+        use std::os::unix::process::CommandExt;
+        let log = project.with_extension("editor.log");
+        let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(godot);
+        if options.headless {
+            cmd.arg("--headless");
+        }
+        cmd.args(["--editor", "--path"])
+            .arg(project)
+            .env("GODOT_MCP_PORT", options.port.to_string())
+            .envs(options.extra_env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        if options.own_group {
+            cmd.process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", godot.display()))?;
+        let mut editor = Editor {
+            child,
+            own_group: options.own_group,
+            port: options.port,
+            project: project.to_path_buf(),
+            log,
+        };
+        editor.wait_ready(options.startup_timeout)?;
+        Ok(editor)
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
+        let start = Instant::now();
+        loop {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.contains("Can't open dynamic library") || log.contains("godot-mcp: not started")
+            {
+                return Err(format!(
+                    "the editor could not load the extension:\n{}",
+                    tail(&log, 30)
+                ));
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "the editor exited ({status}) during start-up:\n{}",
+                    tail(&log, 30)
+                ));
+            }
+            if log.contains("godot-mcp: listening")
+                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                return Err(format!(
+                    "the editor did not start listening within {} s:\n{}",
+                    timeout.as_secs(),
+                    tail(&log, 30)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until the editor exits by itself (the user closed it).
+    pub fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.child.wait()
+    }
+
+    /// The editor's output so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the editor and everything it started (the game, too).
+    pub fn kill(&mut self) {
+        if self.own_group {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Editor {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A fresh copy of the sample project in a temporary folder.
+pub fn sample_project_copy(tag: &str) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("godot-mcp-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let project = dir.join("project");
+    copy_tree(&workspace_root().join("godot_project"), &project)
+        .map_err(|e| format!("copying the sample project: {e}"))?;
+    if !project
+        .join("addons/godot_mcp/bin/libgodot_mcp.so")
+        .exists()
+    {
+        return Err(
+            "addons/godot_mcp/bin/libgodot_mcp.so is missing; run `cargo xtask build`".into(),
+        );
+    }
+    register_extension(&project).map_err(|e| e.to_string())?;
+    Ok(project)
+}
+
+/// An MCP client session with a `godot-mcp` child process.
+pub struct Mcp {
+    service: RunningService<RoleClient, ()>,
+}
+
+impl Mcp {
+    /// Starts the built `godot-mcp` talking to the editor on `port`.
+    pub async fn start(port: u16) -> Result<Mcp, String> {
+        Self::start_with(&shim_binary()?, port).await
+    }
+
+    /// Starts the `godot-mcp` at `shim` talking to the editor on `port`.
+    pub async fn start_with(shim: &Path, port: u16) -> Result<Mcp, String> {
+        let mut cmd = tokio::process::Command::new(shim);
+        cmd.env("GODOT_MCP_PORT", port.to_string());
+        let (transport, _stderr) = TokioChildProcess::builder(cmd)
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start godot-mcp: {e}"))?;
+        let service = ().serve(transport).await.map_err(|e| format!("MCP initialize failed: {e}"))?;
+        Ok(Mcp { service })
+    }
+
+    pub async fn tools(&self) -> Result<Vec<Tool>, String> {
+        self.service
+            .list_all_tools()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Calls a tool; a tool error comes back as the protocol's error body.
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
+        let Value::Object(arguments) = args else {
+            panic!("tool arguments must be an object");
+        };
+        let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
+        let result = self.service.call_tool(params).await.map_err(|e| {
+            ErrorBody::new(ErrorCode::InternalError, format!("MCP call failed: {e}"))
+        })?;
+        let structured = result.structured_content.unwrap_or(Value::Null);
+        if result.is_error == Some(true) {
+            let error = serde_json::from_value::<ErrorBody>(structured["error"].clone())
+                .unwrap_or_else(|_| {
+                    ErrorBody::new(
+                        ErrorCode::InternalError,
+                        format!("tool error without a body: {:?}", result.content),
+                    )
+                });
+            Err(error)
+        } else {
+            Ok(structured)
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.service.cancel().await;
+    }
+}
+
+/// A plain WebSocket client of the editor endpoint.
+pub struct RawClient {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl RawClient {
+    pub async fn connect(port: u16) -> Result<RawClient, String> {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        Ok(RawClient { ws })
+    }
+
+    pub async fn send_text(&mut self, text: String) -> Result<(), String> {
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> Result<(), String> {
+        self.ws
+            .send(Message::binary(bytes))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn request(&mut self, id: u64, action: &str, params: Value) -> Result<(), String> {
+        self.send_text(json!({"id": id, "action": action, "params": params}).to_string())
+            .await
+    }
+
+    /// The next text frame as JSON, within `timeout`.
+    pub async fn recv(&mut self, timeout: Duration) -> Result<Value, String> {
+        loop {
+            let next = tokio::time::timeout(timeout, self.ws.next())
+                .await
+                .map_err(|_| "no frame within the timeout".to_string())?;
+            match next {
+                Some(Ok(Message::Text(t))) => {
+                    return serde_json::from_str(t.as_str()).map_err(|e| e.to_string());
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("connection closed".into()),
+            }
+        }
+    }
+
+    /// Drops the TCP connection without a close handshake.
+    pub fn vanish(self) {
+        drop(self.ws);
+    }
+}
+
+/// The Godot errors in an editor log, except the headless renderer's own
+/// (a headless editor cannot draw scene thumbnails and says so on save).
+pub fn error_lines(log: &str) -> Vec<String> {
+    let lines: Vec<String> = BufReader::new(log.as_bytes())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("ERROR:"))
+        .filter(|(i, _)| {
+            !lines
+                .get(i + 1)
+                .is_some_and(|next| next.contains("servers/rendering/dummy/"))
+        })
+        .map(|(_, l)| l.clone())
+        .collect()
+}

@@ -35,7 +35,7 @@ impl PropertyInfo {
 
     /// Saved with the scene and shown in the inspector.
     pub fn is_editor_visible(&self) -> bool {
-        let flags = (PropertyUsageFlags::STORAGE.ord() | PropertyUsageFlags::EDITOR.ord()) as u64;
+        let flags = PropertyUsageFlags::STORAGE.ord() | PropertyUsageFlags::EDITOR.ord();
         self.usage & flags == flags
     }
 }
@@ -75,19 +75,12 @@ pub fn find_property(object: &Gd<Object>, name: &str) -> Result<PropertyInfo, Er
     if let Some(i) = all.iter().position(|p| p.name == name) {
         return Ok(all.swap_remove(i));
     }
-    let lower = name.to_ascii_lowercase();
-    let near: Vec<String> = all
+    let visible: Vec<&str> = all
         .iter()
         .filter(|p| p.is_editor_visible())
-        .filter(|p| {
-            let pl = p.name.to_ascii_lowercase();
-            pl.contains(&lower)
-                || lower.contains(&pl)
-                || pl.ends_with(lower.rsplit('_').next().unwrap_or(""))
-        })
-        .take(8)
-        .map(|p| p.name.clone())
+        .map(|p| p.name.as_str())
         .collect();
+    let near = godot_mcp_protocol::suggest::closest(name, visible, 6);
     let hint = if near.is_empty() {
         "see get_scene_tree with include_properties, or the class reference".to_owned()
     } else {
@@ -205,7 +198,7 @@ pub fn json_to_variant(json: &Value) -> Variant {
 fn constructor_value(s: &str) -> Option<Variant> {
     let name = s.split('(').next()?.trim();
     let kind = (5..=38)
-        .filter_map(|i| Kind::from_ord(i))
+        .filter_map(Kind::from_ord)
         .find(|k| k.name() == name)?;
     match value::plan(&Value::String(s.to_owned()), kind, &Hint::None) {
         Ok(Plan::Text(text)) => {

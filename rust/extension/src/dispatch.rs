@@ -68,6 +68,9 @@ impl<C: Context> Dispatcher<C> {
     pub fn drain(&mut self, inbound: &Receiver<Packet>, ctx: &mut C) {
         let start = Instant::now();
         let mut handled = 0u32;
+        let stats = ctx.dispatch_stats();
+        stats.cap_per_frame = self.cap;
+        stats.budget_ms = self.budget.as_millis().try_into().unwrap_or(u32::MAX);
         while handled < self.cap && start.elapsed() < self.budget {
             let Ok(packet) = inbound.try_recv() else {
                 break;
@@ -87,11 +90,8 @@ impl<C: Context> Dispatcher<C> {
             };
             packet.reply.send(&response);
         }
-        let stats = ctx.dispatch_stats();
-        stats.cap_per_frame = self.cap;
-        stats.budget_ms = self.budget.as_millis().try_into().unwrap_or(u32::MAX);
         if !inbound.is_empty() && handled > 0 {
-            stats.spilled_frames += 1;
+            ctx.dispatch_stats().spilled_frames += 1;
             self.log_spill(inbound.len());
         }
     }

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     EditorBusy,
     /// No editor answered (shim side).
     EditorNotConnected,
+    /// The link to the editor broke while a call was in flight; the action may or may not have run.
+    TransportInterrupted,
     /// The editor did not answer in time (shim side).
     Timeout,
     /// A bug: a handler panicked or an invariant broke. The editor kept running.

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod commands;
 mod error;
 pub mod paths;
+pub mod suggest;
 pub mod value;
 pub mod wire;
 

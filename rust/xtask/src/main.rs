@@ -1,1 +1,161 @@
-fn main() {}
+//! `cargo xtask`: the project's own build, run and test commands.
+//!
+//! - `cargo xtask godot`: print the path of a runnable Godot 4.6+ (provisioning one if needed)
+//! - `cargo xtask build`: release shim and extension, library copied into `addons/godot_mcp/bin/`
+//! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
+//! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
+
+mod demo;
+mod godot;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("godot") => godot::ensure_godot().map(|p| println!("{}", p.display())),
+        Some("build") => build().map(drop),
+        Some("run") => run(args.iter().any(|a| a == "--demo")),
+        Some("test") => test(&args[1..]),
+        _ => Err("usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter]>".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("rust/xtask sits two levels below the root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn status(cmd: &mut Command, what: &str) -> Result {
+    let ok = cmd.status().map_err(|e| format!("{what}: {e}"))?.success();
+    ok.then_some(()).ok_or_else(|| format!("{what} failed"))
+}
+
+/// Paths of the built artefacts.
+struct Built {
+    shim: PathBuf,
+    library: PathBuf,
+}
+
+fn build() -> Result<Built> {
+    let start = Instant::now();
+    status(
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "godot-mcp",
+            "-p",
+            "godot-mcp-extension",
+        ]),
+        "cargo build --release",
+    )?;
+    let target = root().join("target/release");
+    let (lib_name, shim_name) = if cfg!(windows) {
+        ("godot_mcp.dll", "godot-mcp.exe")
+    } else if cfg!(target_os = "macos") {
+        ("libgodot_mcp.dylib", "godot-mcp")
+    } else {
+        ("libgodot_mcp.so", "godot-mcp")
+    };
+    let bin = root().join("addons/godot_mcp/bin");
+    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
+    let library = bin.join(lib_name);
+    // Copy then rename, so an editor holding the old library mapped is not corrupted.
+    let tmp = bin.join(format!(".{lib_name}.tmp"));
+    std::fs::copy(target.join(lib_name), &tmp)
+        .and_then(|_| std::fs::rename(&tmp, &library))
+        .map_err(|e| format!("installing {lib_name}: {e}"))?;
+    let built = Built {
+        shim: target.join(shim_name),
+        library,
+    };
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len() as f64 / 1_048_576.0)
+            .unwrap_or(0.0)
+    };
+    eprintln!(
+        "built in {:.1} s: {} ({:.1} MiB), {} ({:.1} MiB)",
+        start.elapsed().as_secs_f64(),
+        built.shim.display(),
+        size(&built.shim),
+        built.library.display(),
+        size(&built.library)
+    );
+    Ok(built)
+}
+
+fn run(demo: bool) -> Result {
+    let godot = godot::ensure_godot()?;
+    let built = build()?;
+    demo::run(&godot, &built.shim, demo)
+}
+
+fn test(filter: &[String]) -> Result {
+    let start = Instant::now();
+    status(
+        cargo().args(["fmt", "--all", "--", "--check"]),
+        "cargo fmt --check",
+    )?;
+    status(
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        "cargo clippy",
+    )?;
+    let godot = godot::ensure_godot()?;
+    let built = build()?;
+    status(
+        cargo()
+            .args(["test", "--workspace", "--release"])
+            .args(["--exclude", "godot-mcp-e2e"]),
+        "unit tests",
+    )?;
+    status(
+        cargo()
+            .args([
+                "test",
+                "--release",
+                "-p",
+                "godot-mcp-e2e",
+                "--test",
+                "e2e",
+                "--",
+            ])
+            .args(filter)
+            .env("GODOT", &godot)
+            .env("GODOT_MCP_SHIM", &built.shim),
+        "end-to-end tests",
+    )?;
+    eprintln!(
+        "cargo xtask test: all green in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -118,6 +118,11 @@ fn open(path: &str) -> Result<Scene, ErrorBody> {
     })
 }
 
+fn scene_not_found(path: &str) -> ErrorBody {
+    ErrorBody::new(ErrorCode::SceneNotFound, format!("no scene file at {path}"))
+        .with_hint("get_project_info lists the project's scenes; create_scene makes a new one")
+}
+
 /// Finds a node by its path from the scene root. Accepts `.`, `Child/Grand`,
 /// and the same prefixed with the root's name.
 fn find_node(root: &Gd<Node>, node_path: &str) -> Result<Gd<Node>, ErrorBody> {

@@ -231,20 +231,14 @@ pub(super) fn instantiate_node(class: &str) -> Result<Gd<Node>, ErrorBody> {
 
 fn suggest_classes(class: &str) -> String {
     let db = ClassDb::singleton();
-    let wanted = class.to_ascii_lowercase();
-    let mut near: Vec<String> = db
+    let nodes: Vec<String> = db
         .get_inheriters_from_class("Node")
         .to_vec()
         .iter()
         .map(|c| c.to_string())
         .filter(|c| db.can_instantiate(c.as_str()))
-        .filter(|c| {
-            let lc = c.to_ascii_lowercase();
-            !wanted.is_empty() && (lc.contains(&wanted) || wanted.contains(&lc))
-        })
         .collect();
-    near.sort_by_key(|c| c.len());
-    near.truncate(6);
+    let near = godot_mcp_protocol::suggest::closest(class, nodes.iter().map(String::as_str), 6);
     if near.is_empty() {
         "use a Node class such as Node2D, Node3D, Sprite2D, CharacterBody2D, Control or Label"
             .into()
