@@ -645,7 +645,6 @@ test_fn!(save_scene, |f| {
         "self_modulate = Color(0, 1, 0, 0.5)",
         "path=\"res://scripts/hero.gd\"",
         "script = ExtResource(",
-        "hp = 5",
         "path=\"res://icon.svg\"",
         "[node name=\"Follow\" type=\"RemoteTransform2D\" parent=\".\"",
         "remote_path = NodePath(\"../Target\")",

@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, edited_scene, editor, project_root, scene_file_exists};
+use super::{Ctx, edited_scene, editor, project_root, scene_file_exists, scene_not_found};
 
 pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState, ErrorBody> {
     let editor = editor();
@@ -68,10 +68,7 @@ pub fn run_project(_: &mut Ctx, params: RunProject) -> Result<ProjectRun, ErrorB
         Some(scene) => {
             let path = paths::normalize_file(&scene, &["tscn", "scn"])?;
             if !scene_file_exists(&path)? {
-                return Err(ErrorBody::new(
-                    ErrorCode::SceneNotFound,
-                    format!("no scene file at {path}"),
-                ));
+                return Err(scene_not_found(&path));
             }
             editor.play_custom_scene(&path);
             path

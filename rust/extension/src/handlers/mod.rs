@@ -101,10 +101,7 @@ fn edited_scene() -> Option<Scene> {
 /// Opens (or switches to) a scene file and returns it as the edited scene.
 fn open(path: &str) -> Result<Scene, ErrorBody> {
     if !scene_file_exists(path)? {
-        return Err(
-            ErrorBody::new(ErrorCode::SceneNotFound, format!("no scene file at {path}"))
-                .with_hint("check the path with get_project_info, or create it with create_scene"),
-        );
+        return Err(scene_not_found(path));
     }
     editor().open_scene_from_path(path);
     edited_scene().filter(|s| s.path == path).ok_or_else(|| {
