@@ -99,6 +99,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("write_and_attach_script", scripts),
         ("script_errors", script_errors),
         ("remove_node", remove_node),
+        ("each_edit_is_one_undo_step", undo_redo),
         ("save_scene_writes_tscn", save_scene),
         ("tree_values_round_trip", round_trip),
         ("scene_path_opens_other_scene", other_scene),
@@ -135,6 +136,8 @@ fn tools_listed(mcp: &Mcp) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             "attach_script",
             "run_project",
             "stop_project",
+            "undo",
+            "redo",
         ] {
             ensure!(
                 names.contains(&expected),
@@ -628,6 +631,74 @@ test_fn!(remove_node, |f| {
     )?;
     let tree = ok(f.call("get_scene_tree", json!({})).await)?;
     ensure!(tree["node_count"] == 3, "{tree}");
+    Ok(())
+});
+
+test_fn!(undo_redo, |f| {
+    let count = |t: &Value| t["node_count"].as_u64().unwrap_or(0);
+    let before = ok(f.call("get_scene_tree", json!({})).await)?;
+    // add_node with properties is one step: undo removes the node, redo restores it with its values.
+    ok(f.call(
+        "add_node",
+        json!({"type": "Node2D", "name": "Temp", "properties": {"position": [7, 8]}}),
+    )
+    .await)?;
+    let u = ok(f.call("undo", json!({})).await)?;
+    ensure!(u["action"] == "MCP: add Temp", "{u}");
+    ensure!(
+        count(&ok(f.call("get_scene_tree", json!({})).await)?) == count(&before),
+        "undo left the node"
+    );
+    let r = ok(f.call("redo", json!({})).await)?;
+    ensure!(r["action"] == "MCP: add Temp", "{r}");
+    let tree = ok(f
+        .call("get_scene_tree", json!({"include_properties": true}))
+        .await)?;
+    let temp = tree["root"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Temp")
+        .cloned();
+    ensure!(
+        temp.is_some_and(|t| t["properties"]["position"] == "Vector2(7, 8)"),
+        "redo: {tree}"
+    );
+    // edit_node with several properties is one step.
+    ok(f.call(
+        "edit_node",
+        json!({"node_path": "Temp", "properties": {"position": [1, 1], "rotation": 1.0}}),
+    )
+    .await)?;
+    ok(f.call("undo", json!({})).await)?;
+    let tree = ok(f
+        .call("get_scene_tree", json!({"include_properties": true}))
+        .await)?;
+    let temp = tree["root"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Temp")
+        .cloned()
+        .unwrap_or_default();
+    ensure!(
+        temp["properties"]["position"] == "Vector2(7, 8)"
+            && temp["properties"].get("rotation").is_none(),
+        "{temp}"
+    );
+    // remove_node undo brings back the subtree, owned by the scene (so it is saved).
+    ok(f.call(
+        "add_node",
+        json!({"parent": "Temp", "type": "Node", "name": "Child"}),
+    )
+    .await)?;
+    ok(f.call("remove_node", json!({"node_path": "Temp"})).await)?;
+    ok(f.call("undo", json!({})).await)?;
+    let tree = ok(f.call("get_scene_tree", json!({})).await)?;
+    ensure!(count(&tree) == count(&before) + 2, "remove undo: {tree}");
+    // Clean up through the same history, then nothing is left to redo past it.
+    ok(f.call("remove_node", json!({"node_path": "Temp"})).await)?;
+    expect_code(f.call("redo", json!({})).await, ErrorCode::InvalidOperation)?;
     Ok(())
 });
 

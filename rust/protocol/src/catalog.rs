@@ -66,6 +66,8 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<script::AttachScript>(),
     spec::<editor::RunProject>(),
     spec::<editor::StopProject>(),
+    spec::<editor::Undo>(),
+    spec::<editor::Redo>(),
 ];
 
 /// Looks a command up by name.

@@ -99,6 +99,51 @@ pub fn stop_project(_: &mut Ctx, _: StopProject) -> Result<ProjectStopped, Error
     Ok(ProjectStopped { was_playing })
 }
 
+pub fn undo(_: &mut Ctx, params: Undo) -> Result<HistoryStep, ErrorBody> {
+    step_history(params.scene_path.as_deref(), false)
+}
+
+pub fn redo(_: &mut Ctx, params: Redo) -> Result<HistoryStep, ErrorBody> {
+    step_history(params.scene_path.as_deref(), true)
+}
+
+/// Moves one step through the scene's undo history.
+fn step_history(scene_path: Option<&str>, forward: bool) -> Result<HistoryStep, ErrorBody> {
+    let scene = super::scene(scene_path)?;
+    let manager = editor()
+        .get_editor_undo_redo()
+        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))?;
+    let id = manager.get_object_history_id(&scene.root);
+    let mut history = manager
+        .get_history_undo_redo(id)
+        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the scene has no undo history"))?;
+    let (possible, verb) = if forward {
+        (history.has_redo(), "redo")
+    } else {
+        (history.has_undo(), "undo")
+    };
+    if !possible {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidOperation,
+            format!("nothing to {verb} in {}", scene.path),
+        )
+        .with_hint("the history is empty in that direction"));
+    }
+    // Undo reports the action it reverts; redo the one it re-applies.
+    let action = if forward {
+        history.redo();
+        history.get_current_action_name().to_string()
+    } else {
+        let name = history.get_current_action_name().to_string();
+        history.undo();
+        name
+    };
+    Ok(HistoryStep {
+        scene_path: scene.path,
+        action,
+    })
+}
+
 fn godot_version() -> String {
     Engine::singleton()
         .get_version_info()

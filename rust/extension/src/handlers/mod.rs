@@ -34,6 +34,8 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(editor::get_project_info),
         route(editor::run_project),
         route(editor::stop_project),
+        route(editor::undo),
+        route(editor::redo),
         route(scene::create_scene),
         route(scene::open_scene),
         route(scene::save_scene),

@@ -107,3 +107,30 @@ command!(
 pub struct ProjectStopped {
     pub was_playing: bool,
 }
+
+/// Undo the last edit in a scene's history (the editor's Ctrl+Z), e.g. one whole add_node or edit_node call.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Undo {
+    /// res:// path of the scene whose history to use; defaults to the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+}
+command!(Undo, "undo", read_only = false, output = HistoryStep);
+
+/// Redo the last undone edit in a scene's history (the editor's Ctrl+Shift+Z).
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redo {
+    /// res:// path of the scene whose history to use; defaults to the edited scene.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+}
+command!(Redo, "redo", read_only = false, output = HistoryStep);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryStep {
+    pub scene_path: String,
+    /// Name of the action undone or redone, e.g. `MCP: add Hero`.
+    pub action: String,
+}
