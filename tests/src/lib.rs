@@ -97,6 +97,8 @@ pub struct EditorOptions {
     pub port: u16,
     pub extra_env: Vec<(String, String)>,
     pub startup_timeout: Duration,
+    /// Where the editor's output goes; beside the project folder by default.
+    pub log: Option<PathBuf>,
 }
 
 impl Default for EditorOptions {
@@ -107,6 +109,7 @@ impl Default for EditorOptions {
             port: free_port(),
             extra_env: Vec::new(),
             startup_timeout: Duration::from_secs(90),
+            log: None,
         }
     }
 }
@@ -124,7 +127,10 @@ impl Editor {
     /// Starts an editor on `project` and waits until the extension listens.
     pub fn start(godot: &Path, project: &Path, options: EditorOptions) -> Result<Editor, String> {
         use std::os::unix::process::CommandExt;
-        let log = project.with_extension("editor.log");
+        let log = options
+            .log
+            .clone()
+            .unwrap_or_else(|| project.with_extension("editor.log"));
         let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let mut cmd = Command::new(godot);

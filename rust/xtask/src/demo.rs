@@ -35,6 +35,7 @@ pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
             headless: !display,
             own_group: !interactive,
             port,
+            log: Some(root().join("target/godot-editor.log")),
             ..EditorOptions::default()
         },
     )?;
