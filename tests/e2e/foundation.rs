@@ -50,6 +50,11 @@ impl F {
         self.mcp.call(name, args).await
     }
 
+    /// Calls a tool that must fail with `code` (and a message and hint).
+    async fn fails(&self, name: &str, args: Value, code: ErrorCode) -> Result<ErrorBody, String> {
+        expect_code(self.call(name, args).await, code)
+    }
+
     fn file(&self, res: &str) -> Result<String, String> {
         let path = self.editor.project.join(res.trim_start_matches("res://"));
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
@@ -242,44 +247,56 @@ test_fn!(create_scene, |f| {
 
 test_fn!(create_scene_errors, |f| {
     let base = |path: &str, ty: &str| json!({"scene_path": path, "root_type": ty});
-    expect_code(
-        f.call("create_scene", base("res://levels/level_1.tscn", "Node2D"))
-            .await,
+    f.fails(
+        "create_scene",
+        base("res://levels/level_1.tscn", "Node2D"),
         ErrorCode::SceneExists,
-    )?;
-    let e = expect_code(
-        f.call("create_scene", base("res://x.tscn", "Sprite")).await,
-        ErrorCode::InvalidNodeType,
-    )?;
+    )
+    .await?;
+    let e = f
+        .fails(
+            "create_scene",
+            base("res://x.tscn", "Sprite"),
+            ErrorCode::InvalidNodeType,
+        )
+        .await?;
     ensure!(e.hint.unwrap().contains("Sprite2D"), "suggests Sprite2D");
-    expect_code(
-        f.call("create_scene", base("res://x.tscn", "Resource"))
-            .await,
+    f.fails(
+        "create_scene",
+        base("res://x.tscn", "Resource"),
         ErrorCode::InvalidNodeType,
-    )?;
-    expect_code(
-        f.call("create_scene", base("res://x.tscn", "CanvasItem"))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "create_scene",
+        base("res://x.tscn", "CanvasItem"),
         ErrorCode::InvalidNodeType,
-    )?;
-    expect_code(
-        f.call("create_scene", base("res://../x.tscn", "Node"))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "create_scene",
+        base("res://../x.tscn", "Node"),
         ErrorCode::InvalidPath,
-    )?;
-    expect_code(
-        f.call("create_scene", base("/tmp/x.tscn", "Node")).await,
+    )
+    .await?;
+    f.fails(
+        "create_scene",
+        base("/tmp/x.tscn", "Node"),
         ErrorCode::InvalidPath,
-    )?;
-    expect_code(
-        f.call("create_scene", base("res://x.gd", "Node")).await,
+    )
+    .await?;
+    f.fails(
+        "create_scene",
+        base("res://x.gd", "Node"),
         ErrorCode::InvalidPath,
-    )?;
-    expect_code(
-        f.call("create_scene", json!({"scene_path": "res://x.tscn"}))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "create_scene",
+        json!({"scene_path": "res://x.tscn"}),
         ErrorCode::InvalidParams,
-    )?;
+    )
+    .await?;
     ensure!(
         !f.editor.project.join("x.tscn").exists(),
         "a failed create left a file"
@@ -335,60 +352,57 @@ test_fn!(add_node, |f| {
 
 test_fn!(add_node_errors, |f| {
     let before = ok(f.call("get_scene_tree", json!({})).await)?["node_count"].clone();
-    expect_code(
-        f.call("add_node", json!({"type": "NoSuchNode", "name": "A"}))
-            .await,
+    f.fails(
+        "add_node",
+        json!({"type": "NoSuchNode", "name": "A"}),
         ErrorCode::InvalidNodeType,
-    )?;
-    expect_code(
-        f.call(
-            "add_node",
-            json!({"type": "Node", "name": "A", "parent": "Missing"}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "add_node",
+        json!({"type": "Node", "name": "A", "parent": "Missing"}),
         ErrorCode::NodeNotFound,
-    )?;
-    expect_code(
-        f.call("add_node", json!({"type": "Node", "name": "Hero"}))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "add_node",
+        json!({"type": "Node", "name": "Hero"}),
         ErrorCode::NodeExists,
-    )?;
-    expect_code(
-        f.call("add_node", json!({"type": "Node", "name": "a/b"}))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "add_node",
+        json!({"type": "Node", "name": "a/b"}),
         ErrorCode::InvalidParams,
-    )?;
-    let e = expect_code(
-        f.call(
+    )
+    .await?;
+    let e = f
+        .fails(
             "add_node",
             json!({"type": "Node2D", "name": "A", "properties": {"position": "left"}}),
+            ErrorCode::InvalidValue,
         )
-        .await,
-        ErrorCode::InvalidValue,
-    )?;
+        .await?;
     ensure!(
         e.message.contains("position")
             && e.message.contains("Vector2")
             && e.message.contains("left"),
         "{e}"
     );
-    let e = expect_code(
-        f.call(
+    let e = f
+        .fails(
             "add_node",
             json!({"type": "Node2D", "name": "A", "properties": {"positon": [1, 2]}}),
+            ErrorCode::PropertyNotFound,
         )
-        .await,
-        ErrorCode::PropertyNotFound,
-    )?;
+        .await?;
     ensure!(e.hint.unwrap().contains("position"), "suggests position");
-    expect_code(
-        f.call(
-            "add_node",
-            json!({"type": "Node2D", "name": "A", "colour": 1}),
-        )
-        .await,
+    f.fails(
+        "add_node",
+        json!({"type": "Node2D", "name": "A", "colour": 1}),
         ErrorCode::InvalidParams,
-    )?;
+    )
+    .await?;
     let after = ok(f.call("get_scene_tree", json!({})).await)?["node_count"].clone();
     ensure!(
         before == after,
@@ -451,10 +465,7 @@ test_fn!(edit_node, |f| {
 });
 
 test_fn!(edit_node_errors, |f| {
-    let e = expect_code(
-        f.call("edit_node", json!({"node_path": "Hero", "properties": {"rotation": 1.0, "position": "Vector3(1, 2, 3)"}})).await,
-        ErrorCode::InvalidValue,
-    )?;
+    let e = f.fails("edit_node", json!({"node_path": "Hero", "properties": {"rotation": 1.0, "position": "Vector3(1, 2, 3)"}}), ErrorCode::InvalidValue).await?;
     ensure!(e.message.contains("position"), "{e}");
     // Nothing from a rejected call is applied.
     let tree = ok(f
@@ -465,59 +476,50 @@ test_fn!(edit_node_errors, |f| {
         hero["properties"]["rotation"] == 0.5,
         "a rejected edit was partly applied: {hero}"
     );
-    let e = expect_code(
-        f.call(
+    let e = f
+        .fails(
             "edit_node",
             json!({"node_path": "Group/Title", "properties": {"horizontal_alignment": "Middle"}}),
+            ErrorCode::InvalidValue,
         )
-        .await,
-        ErrorCode::InvalidValue,
-    )?;
+        .await?;
     ensure!(e.hint.unwrap().contains("Center"), "enum hint lists names");
-    expect_code(
-        f.call(
-            "edit_node",
-            json!({"node_path": "Hero", "properties": {"texture": "res://nope.png"}}),
-        )
-        .await,
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Hero", "properties": {"texture": "res://nope.png"}}),
         ErrorCode::InvalidValue,
-    )?;
-    expect_code(
-        f.call(
-            "edit_node",
-            json!({"node_path": "Hero", "properties": {"texture": "res://scripts/player.gd"}}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Hero", "properties": {"texture": "res://scripts/player.gd"}}),
         ErrorCode::InvalidValue,
-    )?;
-    expect_code(
-        f.call(
-            "edit_node",
-            json!({"node_path": "Nobody", "properties": {"visible": true}}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Nobody", "properties": {"visible": true}}),
         ErrorCode::NodeNotFound,
-    )?;
-    expect_code(
-        f.call(
-            "edit_node",
-            json!({"node_path": "Hero", "properties": {"visible": "maybe"}}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Hero", "properties": {"visible": "maybe"}}),
         ErrorCode::InvalidValue,
-    )?;
-    expect_code(
-        f.call(
-            "edit_node",
-            json!({"node_path": "Hero", "properties": {"no_such": 1}}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Hero", "properties": {"no_such": 1}}),
         ErrorCode::PropertyNotFound,
-    )?;
-    expect_code(
-        f.call("edit_node", json!({"node_path": "Hero"})).await,
+    )
+    .await?;
+    f.fails(
+        "edit_node",
+        json!({"node_path": "Hero"}),
         ErrorCode::InvalidParams,
-    )?;
+    )
+    .await?;
     Ok(())
 });
 
@@ -570,47 +572,37 @@ test_fn!(scripts, |f| {
 });
 
 test_fn!(script_errors, |f| {
-    expect_code(
-        f.call(
-            "attach_script",
-            json!({"node_path": "Hero", "script_path": "res://scripts/none.gd"}),
-        )
-        .await,
+    f.fails(
+        "attach_script",
+        json!({"node_path": "Hero", "script_path": "res://scripts/none.gd"}),
         ErrorCode::ScriptNotFound,
-    )?;
-    expect_code(
-        f.call(
-            "attach_script",
-            json!({"node_path": "Nope", "script_path": "res://scripts/hero.gd"}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "attach_script",
+        json!({"node_path": "Nope", "script_path": "res://scripts/hero.gd"}),
         ErrorCode::NodeNotFound,
-    )?;
+    )
+    .await?;
     // player.gd extends CharacterBody2D: not for a Label.
-    expect_code(
-        f.call(
-            "attach_script",
-            json!({"node_path": "Group/Title", "script_path": "res://scripts/player.gd"}),
-        )
-        .await,
+    f.fails(
+        "attach_script",
+        json!({"node_path": "Group/Title", "script_path": "res://scripts/player.gd"}),
         ErrorCode::InvalidOperation,
-    )?;
-    expect_code(
-        f.call(
-            "write_script",
-            json!({"script_path": "res://../evil.gd", "content": ""}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "write_script",
+        json!({"script_path": "res://../evil.gd", "content": ""}),
         ErrorCode::InvalidPath,
-    )?;
-    expect_code(
-        f.call(
-            "write_script",
-            json!({"script_path": "res://notes.txt", "content": ""}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "write_script",
+        json!({"script_path": "res://notes.txt", "content": ""}),
         ErrorCode::InvalidPath,
-    )?;
+    )
+    .await?;
     ensure!(
         !f.editor.project.parent().unwrap().join("evil.gd").exists(),
         "escaped the project"
@@ -621,14 +613,18 @@ test_fn!(script_errors, |f| {
 test_fn!(remove_node, |f| {
     let r = ok(f.call("remove_node", json!({"node_path": "Group"})).await)?;
     ensure!(r["removed"] == 3 && r["node_path"] == "Group", "{r}");
-    expect_code(
-        f.call("remove_node", json!({"node_path": "Group"})).await,
+    f.fails(
+        "remove_node",
+        json!({"node_path": "Group"}),
         ErrorCode::NodeNotFound,
-    )?;
-    expect_code(
-        f.call("remove_node", json!({"node_path": "."})).await,
+    )
+    .await?;
+    f.fails(
+        "remove_node",
+        json!({"node_path": "."}),
         ErrorCode::InvalidOperation,
-    )?;
+    )
+    .await?;
     let tree = ok(f.call("get_scene_tree", json!({})).await)?;
     ensure!(tree["node_count"] == 3, "{tree}");
     Ok(())
@@ -698,7 +694,8 @@ test_fn!(undo_redo, |f| {
     ensure!(count(&tree) == count(&before) + 2, "remove undo: {tree}");
     // Clean up through the same history, then nothing is left to redo past it.
     ok(f.call("remove_node", json!({"node_path": "Temp"})).await)?;
-    expect_code(f.call("redo", json!({})).await, ErrorCode::InvalidOperation)?;
+    f.fails("redo", json!({}), ErrorCode::InvalidOperation)
+        .await?;
     Ok(())
 });
 
@@ -817,24 +814,24 @@ test_fn!(other_scene, |f| {
 });
 
 test_fn!(open_scene_errors, |f| {
-    expect_code(
-        f.call("open_scene", json!({"scene_path": "res://missing.tscn"}))
-            .await,
+    f.fails(
+        "open_scene",
+        json!({"scene_path": "res://missing.tscn"}),
         ErrorCode::SceneNotFound,
-    )?;
-    expect_code(
-        f.call(
-            "get_scene_tree",
-            json!({"scene_path": "res://missing.tscn"}),
-        )
-        .await,
+    )
+    .await?;
+    f.fails(
+        "get_scene_tree",
+        json!({"scene_path": "res://missing.tscn"}),
         ErrorCode::SceneNotFound,
-    )?;
-    expect_code(
-        f.call("open_scene", json!({"scene_path": "user://x.tscn"}))
-            .await,
+    )
+    .await?;
+    f.fails(
+        "open_scene",
+        json!({"scene_path": "user://x.tscn"}),
         ErrorCode::InvalidPath,
-    )?;
+    )
+    .await?;
     Ok(())
 });
 
@@ -872,11 +869,12 @@ test_fn!(save_as, |f| {
     let spare = f.editor.project.join("spare.tscn");
     let original = "[gd_scene format=3]\n\n[node name=\"Spare\" type=\"Node\"]\n";
     std::fs::write(&spare, original).map_err(|e| e.to_string())?;
-    expect_code(
-        f.call("save_scene", json!({"scene_path": "res://spare.tscn"}))
-            .await,
+    f.fails(
+        "save_scene",
+        json!({"scene_path": "res://spare.tscn"}),
         ErrorCode::InvalidOperation,
-    )?;
+    )
+    .await?;
     ensure!(
         std::fs::read_to_string(&spare).unwrap_or_default() == original,
         "an unopened scene was overwritten"
@@ -901,11 +899,12 @@ test_fn!(run_and_stop, |f| {
         .await)?;
     ensure!(r["scene"] == "res://scenes/player.tscn", "{r}");
     ok(f.call("stop_project", json!({})).await)?;
-    expect_code(
-        f.call("run_project", json!({"scene": "res://none.tscn"}))
-            .await,
+    f.fails(
+        "run_project",
+        json!({"scene": "res://none.tscn"}),
         ErrorCode::SceneNotFound,
-    )?;
+    )
+    .await?;
     Ok(())
 });
 
