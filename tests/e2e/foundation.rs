@@ -113,11 +113,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("run_and_stop_project", run_and_stop),
         ("editor_log_has_no_errors", no_errors_logged),
     ];
-    for (name, test) in tests {
-        if filter.is_none_or(|f| name.contains(f)) {
-            suite.run(&f, name, *test).await;
-        }
-    }
+    suite.run_all(&f, filter, tests).await;
     let F { mcp, mut editor } = f;
     mcp.close().await;
     editor.kill();

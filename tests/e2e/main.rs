@@ -40,6 +40,20 @@ impl Suite {
         }
     }
 
+    /// Runs the named tests that match `filter`, in order, on one context.
+    pub async fn run_all<C>(
+        &mut self,
+        ctx: &C,
+        filter: Option<&str>,
+        tests: &[(&str, TestFn<'_, C>)],
+    ) {
+        for (name, test) in tests {
+            if filter.is_none_or(|f| name.contains(f)) {
+                self.run(ctx, name, *test).await;
+            }
+        }
+    }
+
     pub fn fail(&mut self, name: &str, why: &str) {
         println!("test {name} ... FAILED\n    {why}");
         self.failed.push(name.to_owned());

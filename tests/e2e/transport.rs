@@ -31,11 +31,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("malformed_frames_get_errors", malformed),
         ("client_vanishing_mid_call", vanish),
     ];
-    for (name, test) in tests {
-        if filter.is_none_or(|f| name.contains(f)) {
-            suite.run(&t, name, *test).await;
-        }
-    }
+    suite.run_all(&t, filter, tests).await;
 }
 
 fn flood(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {

@@ -8,6 +8,8 @@
 mod demo;
 mod godot;
 
+use godot_mcp_e2e::workspace_root as root;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -30,14 +32,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("rust/xtask sits two levels below the root")
-        .to_path_buf()
 }
 
 fn cargo() -> Command {

@@ -110,9 +110,7 @@ pub fn redo(_: &mut Ctx, params: Redo) -> Result<HistoryStep, ErrorBody> {
 /// Moves one step through the scene's undo history.
 fn step_history(scene_path: Option<&str>, forward: bool) -> Result<HistoryStep, ErrorBody> {
     let scene = super::scene(scene_path)?;
-    let manager = editor()
-        .get_editor_undo_redo()
-        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))?;
+    let manager = super::undo_manager()?;
     let id = manager.get_object_history_id(&scene.root);
     let mut history = manager
         .get_history_undo_redo(id)

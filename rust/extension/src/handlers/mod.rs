@@ -177,11 +177,15 @@ fn scene_label(root: &Gd<Node>) -> String {
 
 /// Starts one undoable editor action; the caller adds operations and commits.
 fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
-    let mut undo = editor()
-        .get_editor_undo_redo()
-        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))?;
+    let mut undo = undo_manager()?;
     undo.create_action(&format!("MCP: {name}"));
     Ok(undo)
+}
+
+fn undo_manager() -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
+    editor()
+        .get_editor_undo_redo()
+        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))
 }
 
 /// Maps a Godot error code to a protocol error.
