@@ -9,7 +9,7 @@ use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
-use crate::commands::{editor, node, scene, script};
+use crate::commands::{editor, node, scene, script, session};
 use crate::{ErrorBody, ErrorCode};
 
 /// A command's parameter struct.
@@ -20,12 +20,18 @@ pub trait Command: DeserializeOwned + JsonSchema {
     const READ_ONLY: bool;
     /// What a successful call returns.
     type Output: Serialize + DeserializeOwned;
+    /// How long the caller waits for the answer.
+    const TIMEOUT_MS: u64 = 30_000;
+    /// Answered by the shim itself, never sent to an editor.
+    const LOCAL: bool = false;
 }
 
 /// Type-erased view of a [`Command`], for listing and validating.
 pub struct CommandSpec {
     pub name: &'static str,
     pub read_only: bool,
+    pub timeout: std::time::Duration,
+    pub local: bool,
     schema: fn() -> Schema,
     check: fn(Value) -> Result<(), serde_json::Error>,
 }
@@ -34,6 +40,8 @@ const fn spec<C: Command>() -> CommandSpec {
     CommandSpec {
         name: C::NAME,
         read_only: C::READ_ONLY,
+        timeout: std::time::Duration::from_millis(C::TIMEOUT_MS),
+        local: C::LOCAL,
         schema: schema_of::<C>,
         check: check_of::<C>,
     }
@@ -68,6 +76,8 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<editor::StopProject>(),
     spec::<editor::Undo>(),
     spec::<editor::Redo>(),
+    spec::<session::ListSessions>(),
+    spec::<session::SelectSession>(),
 ];
 
 /// Looks a command up by name.

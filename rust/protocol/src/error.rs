@@ -19,8 +19,6 @@ pub enum ErrorCode {
     SceneNotFound,
     /// A scene file already exists where one was to be created.
     SceneExists,
-    /// The call needs an open scene and none is open.
-    NoSceneOpen,
     /// No node at the given path in the scene.
     NodeNotFound,
     /// A node with that name already exists under the parent.
@@ -39,8 +37,22 @@ pub enum ErrorCode {
     IoError,
     /// Godot returned an error code for an engine call.
     GodotError,
-    /// The editor's request queue is full; retry shortly.
+    /// Too many requests are waiting; retry shortly.
     EditorBusy,
+    /// The editor cannot do this now (`sub_code` says why: `importing`, `no_scene`).
+    EditorNotReady,
+    /// The connection did not present the editor's token, or came from a web page.
+    Unauthorized,
+    /// The shim and the addon speak different protocol versions.
+    ProtocolMismatch,
+    /// A request frame was larger than the editor accepts.
+    FrameTooLarge,
+    /// The answer was too large to send; ask for less.
+    ResponseTooLarge,
+    /// No open editor has that session id.
+    UnknownSession,
+    /// Several editors are open and the call did not say which one.
+    SessionRequired,
     /// No editor answered (shim side).
     EditorNotConnected,
     /// The link to the editor broke while a call was in flight; the action may or may not have run.
@@ -77,6 +89,12 @@ pub struct ErrorBody {
     /// What to do next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// A finer reason within `code`, e.g. `no_scene` for `EDITOR_NOT_READY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_code: Option<String>,
+    /// True when the same call may succeed if simply retried later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retryable: bool,
 }
 
 impl ErrorBody {
@@ -85,11 +103,23 @@ impl ErrorBody {
             code,
             message: message.into(),
             hint: None,
+            sub_code: None,
+            retryable: false,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_sub_code(mut self, sub_code: impl Into<String>) -> Self {
+        self.sub_code = Some(sub_code.into());
+        self
+    }
+
+    pub fn retryable(mut self) -> Self {
+        self.retryable = true;
         self
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod commands;
+pub mod discovery;
 mod error;
 pub mod paths;
 pub mod suggest;
@@ -16,7 +17,9 @@ pub mod wire;
 
 pub use catalog::{CATALOG, Command, CommandSpec, find};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
-pub use wire::{Event, Request, Response, ServerMessage};
+pub use wire::{
+    Event, Handshake, Hello, Readiness, Request, Response, ServerMessage, Welcome, events,
+};
 
 /// Bumped whenever a message or command changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -1,12 +1,154 @@
 //! The JSON text frames exchanged over the WebSocket.
 //!
-//! Client to editor: [`Request`]. Editor to client: a [`Response`] to each
-//! request, in request order per connection, and unsolicited [`Event`]s.
+//! A connection opens with a handshake: the client's first frame is a
+//! [`Hello`] carrying the editor's per-launch token, and the editor answers
+//! with a [`Welcome`] or refuses with an error [`Response`] and closes.
+//! After that, client to editor: [`Request`]. Editor to client: a
+//! [`Response`] to each request, stamped with the editor's [`Readiness`],
+//! and unsolicited [`Event`]s.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{ErrorBody, ErrorCode};
+
+/// The client's first frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hello {
+    pub protocol_version: u32,
+    pub client_name: String,
+    pub client_version: String,
+    /// The editor's per-launch token, read from its discovery file.
+    pub token: String,
+}
+
+/// The editor's answer to an accepted [`Hello`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Welcome {
+    /// `<project-slug>@<4 hex>`, unique per editor launch.
+    pub session_id: String,
+    pub godot_version: String,
+    pub project_path: String,
+    pub project_name: String,
+    pub plugin_version: String,
+    pub protocol_version: u32,
+    pub readiness: Readiness,
+    pub editor_pid: u32,
+}
+
+/// What the editor can do right now, computed live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    Ready,
+    /// The editor is scanning or importing files; edits wait for it.
+    Importing,
+    /// The game is running; edits still apply to the edited scene.
+    Playing,
+    /// No scene is open in the editor.
+    NoScene,
+}
+
+impl Readiness {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::Importing => "importing",
+            Readiness::Playing => "playing",
+            Readiness::NoScene => "no_scene",
+        }
+    }
+
+    /// A compact code, for sharing the state between threads in one atomic.
+    pub fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_u8(n: u8) -> Readiness {
+        match n {
+            1 => Readiness::Importing,
+            2 => Readiness::Playing,
+            3 => Readiness::NoScene,
+            _ => Readiness::Ready,
+        }
+    }
+}
+
+impl Hello {
+    /// Decodes and checks the first frame of a connection against the
+    /// editor's token and protocol version. On failure returns why, to send
+    /// as the refusal before closing.
+    pub fn accept(text: &str, token: &str) -> Result<Hello, ErrorBody> {
+        let refuse =
+            |code, message: String, hint: &str| Err(ErrorBody::new(code, message).with_hint(hint));
+        let hello = match from_object::<Hello>(text) {
+            Ok(h) => h,
+            Err(e) => {
+                return refuse(
+                    ErrorCode::Unauthorized,
+                    format!("the first frame must be a hello: {e}"),
+                    r#"send {"protocol_version", "client_name", "client_version", "token"} first"#,
+                );
+            }
+        };
+        // Compare in constant time so the token cannot be guessed byte by byte.
+        let matches = hello.token.len() == token.len()
+            && hello
+                .token
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !matches {
+            return refuse(
+                ErrorCode::Unauthorized,
+                "wrong or missing token".into(),
+                "read the token from the editor's discovery file; it changes at every editor launch",
+            );
+        }
+        if let Some(message) = version_mismatch(hello.protocol_version, crate::PROTOCOL_VERSION) {
+            return refuse(
+                ErrorCode::ProtocolMismatch,
+                message,
+                "install matching versions of the godot-mcp binary and the addon",
+            );
+        }
+        Ok(hello)
+    }
+}
+
+/// Deserializes a JSON object only: serde would also take a struct from an
+/// array of its fields in order, which no client means to send.
+fn from_object<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    if !text.trim_start().starts_with('{') {
+        return Err(serde::de::Error::custom("expected a JSON object"));
+    }
+    serde_json::from_str(text)
+}
+
+/// Says which side to update when the client's and editor's protocols differ.
+pub fn version_mismatch(client: u32, editor: u32) -> Option<String> {
+    use std::cmp::Ordering::*;
+    match client.cmp(&editor) {
+        Equal => None,
+        Less => Some(format!(
+            "protocol mismatch: the godot-mcp binary speaks v{client}, the editor addon v{editor}; update the godot-mcp binary"
+        )),
+        Greater => Some(format!(
+            "protocol mismatch: the godot-mcp binary speaks v{client}, the editor addon v{editor}; update addons/godot_mcp in the project"
+        )),
+    }
+}
+
+/// The editor's first frame: a welcome, or a refusal before it closes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Handshake {
+    Welcome(Welcome),
+    Refused(Response),
+}
 
 /// `{"id", "action", "params"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +178,13 @@ pub struct Response {
     pub result: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
+    /// The editor's state when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<Readiness>,
+    /// Something the caller should know about a success, e.g. that the game
+    /// is running while the edited scene changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 impl Response {
@@ -45,6 +194,8 @@ impl Response {
             success: true,
             result: Some(result),
             error: None,
+            readiness: None,
+            notice: None,
         }
     }
 
@@ -54,6 +205,8 @@ impl Response {
             success: false,
             result: None,
             error: Some(error),
+            readiness: None,
+            notice: None,
         }
     }
 
@@ -79,6 +232,22 @@ pub struct Event {
     pub data: Value,
 }
 
+/// The events an editor sends, by name.
+pub mod events {
+    /// `{"path"}`: another scene became the edited one (empty path: none).
+    pub const SCENE_CHANGED: &str = "scene_changed";
+    /// `{"playing", "scene"}`: the game started or stopped.
+    pub const PLAY_STATE_CHANGED: &str = "play_state_changed";
+    /// `{"readiness"}`.
+    pub const READINESS_CHANGED: &str = "readiness_changed";
+    /// `{}`: files were added, removed or reimported.
+    pub const FILESYSTEM_CHANGED: &str = "filesystem_changed";
+    /// `{"scene", "added", "removed", "renamed"}`: nodes changed in the edited scene.
+    pub const SCENE_MODIFIED: &str = "scene_modified";
+    /// `{"dropped"}`: this connection fell behind and missed events.
+    pub const EVENTS_LOST: &str = "events_lost";
+}
+
 /// Any frame the editor sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -90,19 +259,19 @@ pub enum ServerMessage {
 impl Request {
     /// Decodes a client frame. On failure returns the error response to send,
     /// carrying the id when one could still be read.
-    pub fn decode(text: &str) -> Result<Self, Response> {
-        serde_json::from_str::<Request>(text).map_err(|e| {
+    pub fn decode(text: &str) -> Result<Self, Box<Response>> {
+        from_object::<Request>(text).map_err(|e| {
             let id = serde_json::from_str::<Value>(text)
                 .ok()
                 .and_then(|v| v.get("id").and_then(Value::as_u64));
-            Response::err(
+            Box::new(Response::err(
                 id,
                 ErrorBody::new(
                     ErrorCode::MalformedRequest,
                     format!("bad request frame: {e}"),
                 )
                 .with_hint(r#"send {"id": <u64>, "action": "<command>", "params": {...}}"#),
-            )
+            ))
         })
     }
 }
@@ -131,6 +300,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_rejected() {
         assert!(Request::decode(r#"{"id":1,"action":"x","extra":1}"#).is_err());
+        assert!(Request::decode(r#"[1, "get_editor_state"]"#).is_err());
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct EditorState {
     /// The editor's process frame counter when the request was handled.
     pub frame: u64,
     pub dispatch: DispatchStats,
+    /// This editor's session id (see list_sessions).
+    pub session_id: String,
+    pub readiness: crate::Readiness,
 }
 
 /// How the editor's main thread has been draining requests.

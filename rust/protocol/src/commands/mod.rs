@@ -8,6 +8,7 @@ pub mod editor;
 pub mod node;
 pub mod scene;
 pub mod script;
+pub mod session;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,11 +18,12 @@ use serde_json::{Map, Value};
 pub type Properties = Map<String, Value>;
 
 macro_rules! command {
-    ($ty:ty, $name:literal, read_only = $ro:literal, output = $out:ty) => {
+    ($ty:ty, $name:literal, read_only = $ro:literal, output = $out:ty $(, $key:ident: $t:ty = $val:expr)* $(,)?) => {
         impl $crate::catalog::Command for $ty {
             const NAME: &'static str = $name;
             const READ_ONLY: bool = $ro;
             type Output = $out;
+            $(const $key: $t = $val;)*
         }
     };
 }
