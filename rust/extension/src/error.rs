@@ -9,6 +9,10 @@ pub enum ExtensionError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no free port from {0} upward; set GODOT_MCP_PORT to a free port")]
+    NoFreePort(u16),
+    #[error("cannot get random bytes for the session token: {0}")]
+    Random(String),
     #[error("cannot start the network thread: {0}")]
     Thread(#[source] std::io::Error),
     #[error(transparent)]

@@ -8,11 +8,13 @@
 use godot::prelude::*;
 
 mod convert;
+mod debugger;
 mod dispatch;
 mod error;
 mod handlers;
 mod plugin;
 mod server;
+mod watch;
 
 pub use error::ExtensionError;
 

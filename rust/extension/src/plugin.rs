@@ -1,24 +1,50 @@
 //! The editor plugin: starts the endpoint when the editor loads it, drains
-//! requests every frame, and stops everything when it leaves the tree.
+//! requests and publishes events every frame, and stops everything (and
+//! removes its discovery file) when it leaves the tree.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use godot::classes::{EditorPlugin, IEditorPlugin};
+use godot::classes::{EditorPlugin, IEditorPlugin, Os, ProjectSettings};
 use godot::prelude::*;
+use godot_mcp_protocol::discovery::{self, Discovery};
+use godot_mcp_protocol::{PROTOCOL_VERSION, Welcome};
 
+use crate::debugger::GodotMcpDebugger;
 use crate::dispatch::Dispatcher;
 use crate::handlers::{self, Ctx};
-use crate::server::Server;
+use crate::server::{Identity, PortChoice, Server};
+use crate::watch::{self, Watch};
 
 /// Requests handled per frame at most, unless `GODOT_MCP_MAX_PER_FRAME` says otherwise.
 const DEFAULT_CAP: u32 = 32;
 /// Milliseconds of handler time per frame, unless `GODOT_MCP_FRAME_BUDGET_MS` says otherwise.
 const DEFAULT_BUDGET_MS: u64 = 4;
+/// How long an edit waits for an import to finish, unless `GODOT_MCP_IMPORT_WAIT_MS` says otherwise.
+const DEFAULT_IMPORT_WAIT_MS: u64 = 10_000;
 
 struct Running {
     server: Server,
     dispatcher: Dispatcher<Ctx>,
     ctx: Ctx,
+    watch: Watch,
+    discovery_file: Option<PathBuf>,
+}
+
+impl Running {
+    fn stop(&mut self) {
+        self.watch.stop();
+        self.server.stop();
+        if let Some(file) = self.discovery_file.take() {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 #[derive(GodotClass)]
@@ -31,9 +57,15 @@ pub struct GodotMcpPlugin {
 #[godot_api]
 impl IEditorPlugin for GodotMcpPlugin {
     fn enter_tree(&mut self) {
-        match start() {
+        let debugger = GodotMcpDebugger::new_gd();
+        self.base_mut().add_debugger_plugin(&debugger);
+        match start(debugger) {
             Ok(running) => {
-                godot_print!("godot-mcp: listening on ws://{}", running.server.addr);
+                godot_print!(
+                    "godot-mcp: listening on ws://{} (session {})",
+                    running.server.addr,
+                    running.ctx.session_id
+                );
                 self.running = Some(running);
             }
             Err(e) => godot_error!("godot-mcp: not started: {e}"),
@@ -42,28 +74,96 @@ impl IEditorPlugin for GodotMcpPlugin {
 
     fn exit_tree(&mut self) {
         if let Some(mut running) = self.running.take() {
-            running.server.stop();
+            running.stop();
+            if let Some(debugger) = running.ctx.debugger.take() {
+                self.base_mut().remove_debugger_plugin(&debugger);
+            }
             godot_print!("godot-mcp: stopped");
         }
     }
 
     fn process(&mut self, _delta: f64) {
-        if let Some(running) = &mut self.running {
-            running
-                .dispatcher
-                .drain(&running.server.inbound, &mut running.ctx);
+        let Some(running) = &mut self.running else {
+            return;
+        };
+        let readiness = watch::readiness();
+        running.server.set_readiness(readiness);
+        running
+            .dispatcher
+            .drain(&running.server.inbound, &mut running.ctx);
+        for event in running.watch.poll(watch::readiness()) {
+            running.server.broadcast(&event);
         }
     }
 }
 
-fn start() -> Result<Running, crate::ExtensionError> {
-    let port = godot_mcp_protocol::port_from_env()?;
+fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionError> {
+    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
+        Ok(s) if !s.trim().is_empty() => PortChoice::Exactly(godot_mcp_protocol::port_from_env()?),
+        _ => PortChoice::FirstFreeFrom(godot_mcp_protocol::DEFAULT_PORT),
+    };
     let cap = env_number("GODOT_MCP_MAX_PER_FRAME", u64::from(DEFAULT_CAP)) as u32;
     let budget = Duration::from_millis(env_number("GODOT_MCP_FRAME_BUDGET_MS", DEFAULT_BUDGET_MS));
+    let import_wait = Duration::from_millis(env_number(
+        "GODOT_MCP_IMPORT_WAIT_MS",
+        DEFAULT_IMPORT_WAIT_MS,
+    ));
+
+    let mut random = [0u8; 18];
+    getrandom::fill(&mut random).map_err(|e| crate::ExtensionError::Random(e.to_string()))?;
+    let token: String = random[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let project_name = ProjectSettings::singleton()
+        .get_setting("application/config/name")
+        .to_string();
+    let session_id =
+        discovery::session_id(&project_name, u16::from_le_bytes([random[16], random[17]]));
+    let project_path = handlers::project_root().display().to_string();
+    let pid = u32::try_from(Os::singleton().get_process_id()).unwrap_or_default();
+    let welcome = Welcome {
+        session_id: session_id.clone(),
+        godot_version: handlers::godot_version(),
+        project_path: project_path.clone(),
+        project_name: project_name.clone(),
+        plugin_version: env!("CARGO_PKG_VERSION").into(),
+        protocol_version: PROTOCOL_VERSION,
+        readiness: watch::readiness(),
+        editor_pid: pid,
+    };
+    let server = Server::start(
+        port,
+        Identity {
+            token: token.clone(),
+            welcome,
+        },
+    )?;
+    let record = Discovery {
+        session_id: session_id.clone(),
+        port: server.addr.port(),
+        token,
+        project_path,
+        project_name,
+        pid,
+        protocol_version: PROTOCOL_VERSION,
+    };
+    // Without the file only clients told the port and token can connect;
+    // the editor itself is fine, so say so and go on.
+    let discovery_file = match record.write(&discovery::dir()) {
+        Ok(path) => Some(path),
+        Err(e) => {
+            godot_warn!("godot-mcp: cannot write the discovery file: {e}");
+            None
+        }
+    };
     Ok(Running {
-        server: Server::start(port)?,
-        dispatcher: Dispatcher::new(handlers::routes(), cap, budget),
-        ctx: Ctx::default(),
+        server,
+        dispatcher: Dispatcher::new(handlers::routes(), cap, budget, import_wait),
+        ctx: Ctx {
+            session_id,
+            debugger: Some(debugger),
+            ..Ctx::default()
+        },
+        watch: Watch::start(),
+        discovery_file,
     })
 }
 

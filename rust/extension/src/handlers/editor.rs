@@ -5,6 +5,10 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
+use std::time::Duration;
+
+use crate::dispatch::Answer;
+
 use super::{Ctx, edited_scene, editor, project_root, scene_file_exists, scene_not_found};
 
 pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState, ErrorBody> {
@@ -28,6 +32,8 @@ pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState,
             .filter(|s| !s.is_empty()),
         frame: Engine::singleton().get_process_frames(),
         dispatch: ctx.dispatch.clone(),
+        session_id: ctx.session_id.clone(),
+        readiness: crate::watch::readiness(),
     })
 }
 
@@ -62,7 +68,10 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
     })
 }
 
-pub fn run_project(_: &mut Ctx, params: RunProject) -> Result<ProjectRun, ErrorBody> {
+/// How long `run_project` waits for the game to connect to the editor.
+const GAME_START_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
     let mut editor = editor();
     let scene = match params.scene {
         Some(scene) => {
@@ -70,23 +79,42 @@ pub fn run_project(_: &mut Ctx, params: RunProject) -> Result<ProjectRun, ErrorB
             if !scene_file_exists(&path)? {
                 return Err(scene_not_found(&path));
             }
-            editor.play_custom_scene(&path);
             path
         }
-        None => {
-            let main = setting_string("application/run/main_scene")
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    ErrorBody::new(ErrorCode::InvalidOperation, "the project has no main scene")
-                        .with_hint("pass scene to run a specific scene")
-                })?;
-            editor.play_main_scene();
-            main
-        }
+        None => setting_string("application/run/main_scene")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ErrorBody::new(ErrorCode::InvalidOperation, "the project has no main scene")
+                    .with_hint("pass scene to run a specific scene")
+            })?,
     };
-    Ok(ProjectRun {
-        playing: editor.is_playing_scene(),
-        scene,
+    // A game already running would answer for the new one.
+    if editor.is_playing_scene() {
+        editor.stop_playing_scene();
+    }
+    editor.play_custom_scene(&scene);
+    let debugger = ctx.debugger.clone();
+    // Answer once the game process is up (connected to the editor's
+    // debugger) or has already ended.
+    Ok(Answer::Later {
+        poll: Box::new(move || {
+            if !super::editor().is_playing_scene() {
+                return Some(Err(ErrorBody::new(
+                    ErrorCode::GodotError,
+                    format!("the game running {scene} ended as soon as it started"),
+                )
+                .with_hint("check the editor output for the game's errors")));
+            }
+            let up = debugger.as_ref().is_none_or(|d| d.bind().game_connected());
+            up.then(|| {
+                Ok(ProjectRun {
+                    playing: true,
+                    scene: scene.clone(),
+                })
+            })
+        }),
+        timeout: GAME_START_TIMEOUT,
+        waiting_for: "the game to start",
     })
 }
 
@@ -142,7 +170,7 @@ fn step_history(scene_path: Option<&str>, forward: bool) -> Result<HistoryStep, 
     })
 }
 
-fn godot_version() -> String {
+pub fn godot_version() -> String {
     Engine::singleton()
         .get_version_info()
         .get("string")

@@ -5,6 +5,7 @@
 //! lookups (the edited scene, nodes by path, the undo manager) live here.
 
 mod editor;
+pub use editor::godot_version;
 mod node;
 mod scene;
 mod script;
@@ -14,17 +15,24 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::DispatchStats;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use crate::dispatch::{Context, Route, route};
+use crate::dispatch::{Context, Route, route, route_later};
 
 /// State handlers may use between calls.
 #[derive(Default)]
 pub struct Ctx {
     pub dispatch: DispatchStats,
+    /// This editor's session id, as clients see it.
+    pub session_id: String,
+    pub debugger: Option<Gd<crate::debugger::GodotMcpDebugger>>,
 }
 
 impl Context for Ctx {
     fn dispatch_stats(&mut self) -> &mut DispatchStats {
         &mut self.dispatch
+    }
+
+    fn readiness(&self) -> godot_mcp_protocol::Readiness {
+        crate::watch::readiness()
     }
 }
 
@@ -32,7 +40,7 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
     vec![
         route(editor::get_editor_state),
         route(editor::get_project_info),
-        route(editor::run_project),
+        route_later(editor::run_project),
         route(editor::stop_project),
         route(editor::undo),
         route(editor::redo),
@@ -55,7 +63,7 @@ fn editor() -> Gd<EditorInterface> {
 }
 
 /// The project folder on disk.
-fn project_root() -> std::path::PathBuf {
+pub fn project_root() -> std::path::PathBuf {
     ProjectSettings::singleton()
         .globalize_path("res://")
         .to_string()
@@ -81,10 +89,7 @@ struct Scene {
 /// it is not the edited one.
 fn scene(scene_path: Option<&str>) -> Result<Scene, ErrorBody> {
     let Some(requested) = scene_path else {
-        return edited_scene().ok_or_else(|| {
-            ErrorBody::new(ErrorCode::NoSceneOpen, "no scene is open in the editor")
-                .with_hint("pass scene_path, or call open_scene or create_scene first")
-        });
+        return edited_scene().ok_or_else(|| no_scene("no scene is open in the editor"));
     };
     let path = paths::normalize_file(requested, SCENE_EXTENSIONS)?;
     if let Some(current) = edited_scene().filter(|s| s.path == path) {
@@ -115,6 +120,13 @@ fn open(path: &str) -> Result<Scene, ErrorBody> {
             "the file may be corrupt or depend on missing resources; check the editor output",
         )
     })
+}
+
+/// The error for calls that need an open scene when none is open.
+fn no_scene(message: &str) -> ErrorBody {
+    ErrorBody::new(ErrorCode::EditorNotReady, message)
+        .with_sub_code(godot_mcp_protocol::Readiness::NoScene.as_str())
+        .with_hint("pass scene_path, or call open_scene or create_scene first")
 }
 
 fn scene_not_found(path: &str) -> ErrorBody {

@@ -102,7 +102,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                 .with_hint("open_scene it first to save it, or choose a new path to save the edited scene as"));
             } else {
                 edited_scene().ok_or_else(|| {
-                    ErrorBody::new(ErrorCode::NoSceneOpen, "no scene is open to save")
+                    super::no_scene("no scene is open to save")
                         .with_hint("call open_scene or create_scene first")
                 })?;
                 if let Some(dir) = fs_path(&path)?.parent() {
