@@ -1,22 +1,69 @@
-//! The WebSocket link to the editor.
+//! The WebSocket link to one editor.
 //!
-//! Connects lazily, on the first call that needs the editor, and again after
-//! the link drops. Requests are multiplexed by id over one connection; a
-//! reader task routes each response to its caller. When the link breaks,
-//! every call still waiting is failed at once rather than left to time out.
+//! A link connects on the first call that needs it and, once it has been
+//! up, keeps itself up: when the editor goes away it reconnects in the
+//! background with growing pauses (and at once when a call arrives), so a
+//! restarted editor needs nothing from the user. Every connection starts
+//! with the hello/welcome handshake; requests are multiplexed by id and a
+//! reader task routes each response to its caller and each event to the
+//! shim's live picture of the editor. When the link breaks, every call still
+//! waiting is failed at once rather than left to time out. After repeated
+//! failed attempts calls fail fast for a moment instead of each waiting for
+//! its own attempt.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use godot_mcp_protocol::{ErrorBody, ErrorCode, Request, Response, ServerMessage};
+use godot_mcp_protocol::discovery::Discovery;
+use godot_mcp_protocol::wire::version_mismatch;
+use godot_mcp_protocol::{
+    ErrorBody, ErrorCode, Event, Handshake, Hello, PROTOCOL_VERSION, Readiness, Request, Response,
+    ServerMessage, Welcome, events,
+};
 use serde_json::Value;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const WELCOME_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pauses between background reconnection attempts.
+const BACKOFF: &[u64] = &[1, 2, 4, 8, 16, 30, 60];
+/// Failed attempts in a row after which calls fail fast...
+const BREAKER_AFTER: u32 = 3;
+/// ...for this long.
+const BREAKER_OPEN: Duration = Duration::from_secs(5);
+
+/// Finds the editor to connect to (its port and token) at each attempt, so
+/// a restarted editor's new token is picked up.
+pub type Locate = Box<dyn Fn() -> Result<Discovery, ErrorBody> + Send + Sync>;
+
+/// Something the shim's live picture of the editor should reflect.
+#[derive(Debug, Clone)]
+pub enum LinkEvent {
+    Connected,
+    Disconnected,
+    Editor(Event),
+}
+
+/// What the shim knows of the editor without asking it.
+#[derive(Debug, Clone, Default)]
+pub struct Picture {
+    pub connected: bool,
+    pub welcome: Option<Welcome>,
+    pub readiness: Option<Readiness>,
+    pub edited_scene: Option<String>,
+    pub playing: Option<bool>,
+}
+
+/// A successful answer, with what the editor said about its state.
+#[derive(Debug)]
+pub struct Answer {
+    pub result: Value,
+    pub notice: Option<String>,
+}
 
 type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Response>>>>;
 
@@ -32,32 +79,49 @@ impl Connection {
     }
 }
 
+#[derive(Default)]
+struct State {
+    connection: Option<Connection>,
+    failures: u32,
+    open_until: Option<Instant>,
+    last_error: Option<ErrorBody>,
+}
+
 pub struct EditorLink {
-    port: u16,
+    locate: Locate,
     next_id: AtomicU64,
-    connection: Mutex<Option<Connection>>,
+    state: Mutex<State>,
+    picture: std::sync::Mutex<Picture>,
+    events: broadcast::Sender<LinkEvent>,
+    /// Wakes the background reconnection loop.
+    kick: Notify,
+    supervised: AtomicBool,
 }
 
 impl EditorLink {
-    pub fn new(port: u16) -> Self {
-        Self {
-            port,
+    pub fn new(locate: Locate, events: broadcast::Sender<LinkEvent>) -> Arc<Self> {
+        Arc::new(Self {
+            locate,
             next_id: AtomicU64::new(1),
-            connection: Mutex::new(None),
-        }
+            state: Mutex::new(State::default()),
+            picture: std::sync::Mutex::new(Picture::default()),
+            events,
+            kick: Notify::new(),
+            supervised: AtomicBool::new(false),
+        })
     }
 
-    pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}", self.port)
+    pub fn picture(&self) -> Picture {
+        lock(&self.picture).clone()
     }
 
-    /// Sends one request and waits for its response.
+    /// Sends one request and waits for its response, up to `timeout`.
     pub async fn call(
-        &self,
+        self: &Arc<Self>,
         action: &str,
         params: Value,
         timeout: Duration,
-    ) -> Result<Value, ErrorBody> {
+    ) -> Result<Answer, ErrorBody> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let text = serde_json::to_string(&Request {
             id,
@@ -67,11 +131,14 @@ impl EditorLink {
         .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         {
-            let mut guard = self.connection.lock().await;
-            if !guard.as_ref().is_some_and(Connection::is_open) {
-                *guard = Some(self.connect().await?);
+            let mut state = self.state.lock().await;
+            if !state.connection.as_ref().is_some_and(Connection::is_open) {
+                if let Some(until) = state.open_until.filter(|t| *t > Instant::now()) {
+                    return Err(fail_fast(&state, until));
+                }
+                self.attempt(&mut state).await?;
             }
-            let conn = guard.as_ref().expect("just connected");
+            let conn = state.connection.as_ref().expect("just connected");
             lock(&conn.pending).insert(id, tx);
             // The reader marks the link dead before failing waiters, so a
             // waiter added after that is caught here instead of timing out.
@@ -81,10 +148,15 @@ impl EditorLink {
             }
         }
         match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(response)) => response.into_result(),
+            Ok(Ok(response)) => {
+                let notice = response.notice.clone();
+                response
+                    .into_result()
+                    .map(|result| Answer { result, notice })
+            }
             Ok(Err(_)) => Err(interrupted(action)),
             Err(_) => {
-                if let Some(conn) = self.connection.lock().await.as_ref() {
+                if let Some(conn) = self.state.lock().await.connection.as_ref() {
                     lock(&conn.pending).remove(&id);
                 }
                 Err(ErrorBody::new(
@@ -95,14 +167,79 @@ impl EditorLink {
                     ),
                 )
                 .with_hint(
-                    "the editor may be busy (importing, or a modal dialog is open); try again",
+                    "the editor may be busy (importing, or a modal dialog is open); \
+                     the action may still complete: check with get_editor_state before retrying",
                 ))
             }
         }
     }
 
-    async fn connect(&self) -> Result<Connection, ErrorBody> {
-        let url = self.url();
+    /// One connection attempt, counted by the circuit breaker.
+    async fn attempt(self: &Arc<Self>, state: &mut State) -> Result<(), ErrorBody> {
+        match self.connect().await {
+            Ok(conn) => {
+                state.connection = Some(conn);
+                state.failures = 0;
+                state.open_until = None;
+                state.last_error = None;
+                self.supervise();
+                Ok(())
+            }
+            Err(error) => {
+                state.failures += 1;
+                if state.failures >= BREAKER_AFTER {
+                    state.open_until = Some(Instant::now() + BREAKER_OPEN);
+                }
+                state.last_error = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+
+    /// Keeps the link up in the background once it has connected.
+    fn supervise(self: &Arc<Self>) {
+        if self.supervised.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let link = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut step = 0usize;
+            loop {
+                let connected = link
+                    .state
+                    .lock()
+                    .await
+                    .connection
+                    .as_ref()
+                    .is_some_and(Connection::is_open);
+                if connected {
+                    step = 0;
+                    // Woken by the reader when the connection ends.
+                    link.kick.notified().await;
+                    continue;
+                }
+                let pause = Duration::from_secs(BACKOFF[step.min(BACKOFF.len() - 1)]);
+                let _ = tokio::time::timeout(pause, link.kick.notified()).await;
+                let mut state = link.state.lock().await;
+                if state.connection.as_ref().is_some_and(Connection::is_open) {
+                    continue;
+                }
+                match link.connect().await {
+                    Ok(conn) => {
+                        state.connection = Some(conn);
+                        state.failures = 0;
+                        state.open_until = None;
+                        state.last_error = None;
+                    }
+                    Err(_) => step += 1,
+                }
+            }
+        });
+    }
+
+    async fn connect(self: &Arc<Self>) -> Result<Connection, ErrorBody> {
+        let target = (self.locate)()?;
+        let url = format!("ws://127.0.0.1:{}", target.port);
         let attempt = tokio::time::timeout(
             CONNECT_TIMEOUT,
             tokio_tungstenite::connect_async(url.as_str()),
@@ -114,6 +251,39 @@ impl EditorLink {
             Err(_) => return Err(not_connected(&url, "connection attempt timed out")),
         };
         let (mut sink, mut source) = ws.split();
+        let hello = Hello {
+            protocol_version: PROTOCOL_VERSION,
+            client_name: "godot-mcp".into(),
+            client_version: env!("CARGO_PKG_VERSION").into(),
+            token: target.token.clone(),
+        };
+        let hello = serde_json::to_string(&hello).unwrap_or_default();
+        sink.send(Message::text(hello))
+            .await
+            .map_err(|e| not_connected(&url, &e.to_string()))?;
+        let welcome = match tokio::time::timeout(WELCOME_TIMEOUT, source.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                match serde_json::from_str::<Handshake>(text.as_str()) {
+                    Ok(Handshake::Welcome(w)) => w,
+                    Ok(Handshake::Refused(r)) => return Err(refused(r)),
+                    Err(e) => return Err(not_connected(&url, &format!("unexpected welcome: {e}"))),
+                }
+            }
+            _ => return Err(not_connected(&url, "the editor did not answer the hello")),
+        };
+        if let Some(message) = version_mismatch(PROTOCOL_VERSION, welcome.protocol_version) {
+            let _ = sink.close().await;
+            return Err(ErrorBody::new(ErrorCode::ProtocolMismatch, message)
+                .with_hint("install matching versions of the godot-mcp binary and the addon"));
+        }
+        {
+            let mut picture = lock(&self.picture);
+            picture.connected = true;
+            picture.readiness = Some(welcome.readiness);
+            picture.welcome = Some(welcome);
+        }
+        let _ = self.events.send(LinkEvent::Connected);
+
         let (outbound, mut queue) = mpsc::unbounded_channel::<String>();
         let pending: Pending = Arc::default();
         let alive = Arc::new(AtomicBool::new(true));
@@ -127,6 +297,7 @@ impl EditorLink {
         });
         let routes = Arc::clone(&pending);
         let reader_alive = Arc::clone(&alive);
+        let link = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Some(Ok(message)) = source.next().await {
                 let Message::Text(text) = message else {
@@ -134,18 +305,27 @@ impl EditorLink {
                 };
                 match serde_json::from_str::<ServerMessage>(text.as_str()) {
                     Ok(ServerMessage::Response(response)) => {
+                        if let (Some(link), Some(readiness)) = (link.upgrade(), response.readiness)
+                        {
+                            lock(&link.picture).readiness = Some(readiness);
+                        }
                         let waiter = response.id.and_then(|id| lock(&routes).remove(&id));
                         match waiter {
                             Some(waiter) => {
                                 let _ = waiter.send(response);
                             }
+                            // Its caller timed out or went away.
                             None => eprintln!(
-                                "godot-mcp: dropped a reply nobody waits for (id {:?})",
-                                response.id
+                                "godot-mcp: dropped a late reply (id {:?}, success {})",
+                                response.id, response.success
                             ),
                         }
                     }
-                    Ok(ServerMessage::Event(_)) => {}
+                    Ok(ServerMessage::Event(event)) => {
+                        if let Some(link) = link.upgrade() {
+                            link.observe(event);
+                        }
+                    }
                     Err(e) => eprintln!("godot-mcp: unreadable frame from the editor: {e}"),
                 }
             }
@@ -153,6 +333,11 @@ impl EditorLink {
             writer.abort();
             // Dropping the senders fails every waiting call with TRANSPORT_INTERRUPTED.
             lock(&routes).clear();
+            if let Some(link) = link.upgrade() {
+                lock(&link.picture).connected = false;
+                let _ = link.events.send(LinkEvent::Disconnected);
+                link.kick.notify_one();
+            }
             eprintln!("godot-mcp: the editor connection closed");
         });
         eprintln!("godot-mcp: connected to the editor at {url}");
@@ -162,13 +347,47 @@ impl EditorLink {
             alive,
         })
     }
+
+    /// Updates the picture from an editor event and passes it on.
+    fn observe(&self, event: Event) {
+        {
+            let mut picture = lock(&self.picture);
+            match event.event.as_str() {
+                events::READINESS_CHANGED => {
+                    picture.readiness =
+                        serde_json::from_value(event.data["readiness"].clone()).ok();
+                }
+                events::SCENE_CHANGED => {
+                    picture.edited_scene = event.data["path"]
+                        .as_str()
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned);
+                }
+                events::PLAY_STATE_CHANGED => picture.playing = event.data["playing"].as_bool(),
+                _ => {}
+            }
+        }
+        let _ = self.events.send(LinkEvent::Editor(event));
+    }
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn not_connected(url: &str, why: &str) -> ErrorBody {
+fn refused(response: Response) -> ErrorBody {
+    let mut error = response.into_result().err().unwrap_or_else(|| {
+        ErrorBody::new(ErrorCode::Unauthorized, "the editor refused the connection")
+    });
+    if error.code == ErrorCode::Unauthorized {
+        error = error.with_hint(
+            "the editor's token did not match its discovery file; restart the editor or check GODOT_MCP_RUNTIME_DIR",
+        );
+    }
+    error
+}
+
+pub fn not_connected(url: &str, why: &str) -> ErrorBody {
     ErrorBody::new(
         ErrorCode::EditorNotConnected,
         format!("no Godot editor is answering at {url} ({why})"),
@@ -177,6 +396,29 @@ fn not_connected(url: &str, why: &str) -> ErrorBody {
         "open the project in Godot 4.6+ with addons/godot_mcp installed (in the godot-mcp repo: cargo xtask run); \
          if the editor uses another port, set GODOT_MCP_PORT for both",
     )
+    .retryable()
+}
+
+fn fail_fast(state: &State, until: Instant) -> ErrorBody {
+    let wait = until.saturating_duration_since(Instant::now()).as_secs() + 1;
+    let why = state
+        .last_error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_else(|| "the editor is unreachable".into());
+    let mut error = ErrorBody::new(
+        state
+            .last_error
+            .as_ref()
+            .map_or(ErrorCode::EditorNotConnected, |e| e.code),
+        format!(
+            "{why} (after {} failed attempts; next try in {wait} s)",
+            state.failures
+        ),
+    )
+    .retryable();
+    error.hint = state.last_error.as_ref().and_then(|e| e.hint.clone());
+    error
 }
 
 fn interrupted(action: &str) -> ErrorBody {
@@ -185,4 +427,5 @@ fn interrupted(action: &str) -> ErrorBody {
         format!("{action}: the connection to the editor closed before it answered"),
     )
     .with_hint("the action may or may not have run; check the editor state (get_editor_state) before retrying")
+    .retryable()
 }

@@ -7,7 +7,9 @@
 
 mod error;
 mod link;
+mod resources;
 mod server;
+mod sessions;
 
 use std::process::ExitCode;
 
@@ -31,7 +33,8 @@ fn main() -> ExitCode {
         Some(_) => {
             eprintln!(
                 "usage: godot-mcp [--version | --tools]\n\
-                 Speaks MCP on stdin/stdout; connects to the Godot editor on 127.0.0.1:$GODOT_MCP_PORT (default 6505)."
+                 Speaks MCP on stdin/stdout; finds running Godot editors through their discovery files\n\
+                 (or talks to the one on 127.0.0.1:$GODOT_MCP_PORT when that is set)."
             );
             return ExitCode::from(2);
         }
@@ -46,13 +49,18 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), ShimError> {
-    let port = godot_mcp_protocol::port_from_env()?;
+    // With GODOT_MCP_PORT set, talk to that editor only; otherwise find
+    // editors through their discovery files.
+    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
+        Ok(s) if !s.trim().is_empty() => Some(godot_mcp_protocol::port_from_env()?),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let handler = server::GodotMcp::new(link::EditorLink::new(port));
+        let handler = server::GodotMcp::new(sessions::Registry::new(port));
         let service = handler
             .serve(rmcp::transport::stdio())
             .await

@@ -1,35 +1,156 @@
-//! The MCP side: tools from the protocol catalog, calls forwarded to the editor.
+//! The MCP side: tools from the protocol catalog, calls routed to the right
+//! editor, and resources kept fresh by the editors' events.
 
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use godot_mcp_protocol::{CATALOG, ErrorBody, ErrorCode, find};
+use godot_mcp_protocol::commands::session::SelectSession;
+use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, catalog, find};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, ResourceContents, ResourceUpdatedNotification,
+    ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig, ServerNotification,
+    SubscribeRequestParams, SubscriptionFilter, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{
+    NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSink,
+};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::link::EditorLink;
-
-/// How long a call may take in the editor before the agent is told.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::resources;
+use crate::sessions::Registry;
 
 const INSTRUCTIONS: &str = "Drives a live Godot 4 editor. Paths are res:// paths inside the project; \
 node paths are relative to the scene root ('.' is the root). Edits are undoable in the editor (Ctrl+Z). \
-Start with get_editor_state or get_project_info.";
+Start with get_editor_state or get_project_info. With several editors open, see list_sessions.";
+
+/// The parameter every editor tool takes to pick an editor.
+const SESSION_PARAM: &str = "session";
 
 pub struct GodotMcp {
-    link: Arc<EditorLink>,
+    registry: Arc<Registry>,
+    /// URIs subscribed with the legacy `resources/subscribe`.
+    subscribed: Arc<Mutex<HashSet<String>>>,
+    /// Subscriptions opened with `subscriptions/listen`.
+    sinks: Arc<Mutex<Vec<SubscriptionSink>>>,
+    peer: OnceLock<Peer<RoleServer>>,
 }
 
 impl GodotMcp {
-    pub fn new(link: EditorLink) -> Self {
+    pub fn new(registry: Registry) -> Self {
         Self {
-            link: Arc::new(link),
+            registry: Arc::new(registry),
+            subscribed: Arc::default(),
+            sinks: Arc::default(),
+            peer: OnceLock::new(),
         }
+    }
+
+    /// Turns editor events into `notifications/resources/updated` for subscribers.
+    fn forward_updates(&self, peer: Peer<RoleServer>) {
+        let mut events = self.registry.subscribe();
+        let subscribed = Arc::clone(&self.subscribed);
+        let sinks = Arc::clone(&self.sinks);
+        tokio::spawn(async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(e) => e,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        crate::link::LinkEvent::Disconnected
+                    }
+                    Err(_) => return,
+                };
+                for uri in resources::affected(&event) {
+                    if lock(&subscribed).contains(*uri)
+                        && peer
+                            .notify_resource_updated(ResourceUpdatedNotificationParam::new(*uri))
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                    let open: Vec<SubscriptionSink> = lock(&sinks).clone();
+                    for sink in open {
+                        let note = ServerNotification::ResourceUpdatedNotification(
+                            ResourceUpdatedNotification::new(
+                                ResourceUpdatedNotificationParam::new(*uri),
+                            ),
+                        );
+                        // Refused when the subscription did not ask for this URI.
+                        let _ = sink.send(note).await;
+                    }
+                }
+            }
+        });
+    }
+
+    async fn call_editor(&self, spec: &CommandSpec, mut params: Value) -> CallToolResult {
+        if spec.local {
+            return match spec.validate(&params) {
+                Ok(()) => self.call_local(spec, params),
+                Err(error) => error_result(&error),
+            };
+        }
+        let session = match take_session(&mut params) {
+            Ok(s) => s,
+            Err(error) => return error_result(&error),
+        };
+        if let Err(error) = spec.validate(&params) {
+            return error_result(&error);
+        }
+        let link = match self.registry.resolve(session.as_deref()) {
+            Ok(link) => link,
+            Err(error) => return error_result(&error),
+        };
+        match link.call(spec.name, params, spec.timeout).await {
+            Ok(answer) => {
+                let mut result = CallToolResult::structured(answer.result);
+                if let Some(notice) = answer.notice {
+                    result
+                        .content
+                        .push(ContentBlock::text(format!("note: {notice}")));
+                }
+                result
+            }
+            Err(error) => error_result(&error),
+        }
+    }
+
+    fn call_local(&self, spec: &CommandSpec, params: Value) -> CallToolResult {
+        let outcome = match spec.name {
+            "list_sessions" => Ok(self.registry.list()),
+            "select_session" => catalog::parse::<SelectSession>(params)
+                .and_then(|p| self.registry.select(&p.session)),
+            other => Err(ErrorBody::new(
+                ErrorCode::InternalError,
+                format!("{other} has no local handler"),
+            )),
+        };
+        match outcome.and_then(|v| {
+            serde_json::to_value(v)
+                .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))
+        }) {
+            Ok(value) => CallToolResult::structured(value),
+            Err(error) => error_result(&error),
+        }
+    }
+}
+
+/// Removes the `session` argument, which the shim consumes.
+fn take_session(params: &mut Value) -> Result<Option<String>, ErrorBody> {
+    let Some(map) = params.as_object_mut() else {
+        return Ok(None);
+    };
+    match map.remove(SESSION_PARAM) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!("session must be a session id string, not {other}"),
+        )
+        .with_hint("call list_sessions for the session ids")),
     }
 }
 
@@ -40,12 +161,25 @@ fn tools() -> &'static [Tool] {
         CATALOG
             .iter()
             .map(|spec| {
-                let mut tool = Tool::new(spec.name, spec.description(), spec.input_schema());
+                let mut schema = spec.input_schema();
+                if !spec.local {
+                    add_session_param(&mut schema);
+                }
+                let mut tool = Tool::new(spec.name, spec.description(), schema);
                 tool.annotations = Some(ToolAnnotations::new().read_only(spec.read_only));
                 tool
             })
             .collect()
     })
+}
+
+fn add_session_param(schema: &mut Map<String, Value>) {
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        props.insert(
+            SESSION_PARAM.into(),
+            json!({"type": "string", "description": "Editor session id (list_sessions); only needed with several editors open."}),
+        );
+    }
 }
 
 /// The tool list as JSON, exactly as `tools/list` sends it.
@@ -60,15 +194,30 @@ fn error_result(error: &ErrorBody) -> CallToolResult {
         text.push_str("\nhint: ");
         text.push_str(hint);
     }
-    result.content = vec![rmcp::model::ContentBlock::text(text)];
+    result.content = vec![ContentBlock::text(text)];
     result
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ServerHandler for GodotMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_resources()
+            .enable_tools()
+            .enable_resources_subscribe()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("godot-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if self.peer.set(context.peer.clone()).is_ok() {
+            self.forward_updates(context.peer);
+        }
     }
 
     async fn list_tools(
@@ -97,13 +246,97 @@ impl ServerHandler for GodotMcp {
             return Ok(error_result(&error).into());
         };
         let params = Value::Object(request.arguments.unwrap_or_default());
-        if let Err(error) = spec.validate(&params) {
-            return Ok(error_result(&error).into());
-        }
-        let result = match self.link.call(spec.name, params, CALL_TIMEOUT).await {
-            Ok(value) => CallToolResult::structured(value),
-            Err(error) => error_result(&error),
+        Ok(self.call_editor(spec, params).await.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(resources::list()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let Some(doc) = resources::find(&request.uri) else {
+            return Err(McpError::resource_not_found(
+                format!("no resource {}", request.uri),
+                None,
+            ));
         };
-        Ok(result.into())
+        let spec = find(doc.command).expect("resource commands are in the catalog");
+        let outcome = match self.registry.resolve(None) {
+            Ok(link) => link
+                .call(spec.name, json!({}), spec.timeout)
+                .await
+                .map(|a| a.result),
+            Err(e) => Err(e),
+        };
+        let body = match outcome {
+            Ok(value) => value,
+            Err(error) => json!({ "error": error }),
+        };
+        let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+        let contents = ResourceContents::TextResourceContents {
+            uri: doc.uri.into(),
+            mime_type: Some("application/json".into()),
+            text,
+            meta: None,
+        };
+        Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if resources::find(&request.uri).is_none() {
+            return Err(McpError::resource_not_found(
+                format!("no resource {}", request.uri),
+                None,
+            ));
+        }
+        lock(&self.subscribed).insert(request.uri);
+        Ok(())
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        lock(&self.subscribed).remove(&request.uri);
+        Ok(())
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let uris = requested.resource_subscriptions.as_ref().map(|uris| {
+            uris.iter()
+                .filter(|u| resources::find(u).is_some())
+                .cloned()
+                .collect()
+        });
+        let mut accepted = SubscriptionFilter::new();
+        accepted.resource_subscriptions = uris;
+        Some(accepted)
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let sink = context.sink().clone();
+        let id = sink.id().clone();
+        lock(&self.sinks).push(sink);
+        context.cancelled().await;
+        lock(&self.sinks).retain(|s| s.id() != &id);
+        Ok(())
     }
 }

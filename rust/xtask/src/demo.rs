@@ -15,7 +15,14 @@ use crate::{Result, root};
 pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
     let project = root().join("godot_project");
     register_extension(&project).map_err(|e| e.to_string())?;
-    let port = godot_mcp_protocol::port_from_env().map_err(|e| e.to_string())?;
+    // A port is fixed only when asked for; otherwise the editor takes the
+    // first free one from 6505 and the shim finds it by its discovery file.
+    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
+        Ok(s) if !s.trim().is_empty() => {
+            Some(godot_mcp_protocol::port_from_env().map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
     let display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let interactive = std::io::stdin().is_terminal();
@@ -35,6 +42,7 @@ pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
             headless: !display,
             own_group: !interactive,
             port,
+            runtime_dir: None,
             log: Some(root().join("target/godot-editor.log")),
             ..EditorOptions::default()
         },
@@ -42,7 +50,7 @@ pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
     print_client_config(shim, port);
     if demo {
         let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-        runtime.block_on(drive(shim, port))?;
+        runtime.block_on(drive(shim, editor.port))?;
         if !interactive {
             editor.kill();
             return Ok(());
@@ -57,14 +65,10 @@ pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
     Ok(())
 }
 
-fn print_client_config(shim: &Path, port: u16) {
-    let env = if port == godot_mcp_protocol::DEFAULT_PORT {
-        String::new()
-    } else {
-        format!(" --env GODOT_MCP_PORT={port}")
-    };
+fn print_client_config(shim: &Path, port: Option<u16>) {
+    let env = port.map_or_else(String::new, |p| format!(" --env GODOT_MCP_PORT={p}"));
     let mut server = json!({ "command": shim, "args": [] });
-    if !env.is_empty() {
+    if let Some(port) = port {
         server["env"] = json!({ "GODOT_MCP_PORT": port.to_string() });
     }
     println!(
