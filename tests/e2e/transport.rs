@@ -36,8 +36,8 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
 
 fn flood(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
     Box::pin(async move {
-        const N: u64 = 2000;
-        let mut c = RawClient::connect(t.editor.port).await?;
+        const N: u64 = 1000;
+        let mut c = RawClient::connect(&t.editor).await?;
         for id in 0..N {
             c.request(id, "get_editor_state", json!({})).await?;
         }
@@ -65,7 +65,7 @@ fn flood(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             per_frame.len()
         );
         // A second client is still served promptly.
-        let mut fresh = RawClient::connect(t.editor.port).await?;
+        let mut fresh = RawClient::connect(&t.editor).await?;
         fresh.request(1, "get_editor_state", json!({})).await?;
         let r = fresh.recv(Duration::from_secs(2)).await?;
         ensure!(
@@ -78,7 +78,7 @@ fn flood(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
 
 fn malformed(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
     Box::pin(async move {
-        let mut c = RawClient::connect(t.editor.port).await?;
+        let mut c = RawClient::connect(&t.editor).await?;
         c.send_text("{not json".into()).await?;
         let r = c.recv(RECV).await?;
         ensure!(
@@ -126,14 +126,14 @@ fn malformed(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
 fn vanish(t: &T) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
     Box::pin(async move {
         for _ in 0..3 {
-            let mut c = RawClient::connect(t.editor.port).await?;
+            let mut c = RawClient::connect(&t.editor).await?;
             for id in 0..300 {
                 c.request(id, "get_scene_tree", json!({"include_properties": true}))
                     .await?;
             }
             c.vanish();
         }
-        let mut c = RawClient::connect(t.editor.port).await?;
+        let mut c = RawClient::connect(&t.editor).await?;
         c.request(1, "get_editor_state", json!({})).await?;
         let r = c.recv(RECV).await?;
         ensure!(r["success"] == true, "{r}");

@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use godot_mcp_protocol::discovery::{self, Discovery};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use rmcp::model::{CallToolRequestParams, Tool};
 use rmcp::service::RunningService;
@@ -89,12 +90,22 @@ pub fn register_extension(project: &Path) -> std::io::Result<()> {
     )
 }
 
+/// The discovery directory the tests' editors and shims share, apart from
+/// any editor the user has open.
+pub fn test_runtime_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("godot-mcp-e2e-{}/runtime", std::process::id()))
+}
+
 pub struct EditorOptions {
     pub headless: bool,
     /// Run in a process group of its own, so killing it takes the game too.
     /// Off for an interactive run, where Ctrl+C must reach the editor.
     pub own_group: bool,
-    pub port: u16,
+    /// `GODOT_MCP_PORT` for the editor; `None` lets it pick the first free
+    /// port from 6505.
+    pub port: Option<u16>,
+    /// Where it writes its discovery file; `None` is the user's own directory.
+    pub runtime_dir: Option<PathBuf>,
     pub extra_env: Vec<(String, String)>,
     pub startup_timeout: Duration,
     /// Where the editor's output goes; beside the project folder by default.
@@ -106,7 +117,8 @@ impl Default for EditorOptions {
         Self {
             headless: true,
             own_group: true,
-            port: free_port(),
+            port: Some(free_port()),
+            runtime_dir: Some(test_runtime_dir()),
             extra_env: Vec::new(),
             startup_timeout: Duration::from_secs(90),
             log: None,
@@ -118,9 +130,13 @@ impl Default for EditorOptions {
 pub struct Editor {
     child: Child,
     own_group: bool,
+    /// The port it listens on, read from its discovery file.
     pub port: u16,
     pub project: PathBuf,
     pub log: PathBuf,
+    pub runtime_dir: PathBuf,
+    /// Its discovery record as of start-up.
+    pub session: Option<Discovery>,
 }
 
 impl Editor {
@@ -137,10 +153,16 @@ impl Editor {
         if options.headless {
             cmd.arg("--headless");
         }
-        cmd.args(["--editor", "--path"])
-            .arg(project)
-            .env("GODOT_MCP_PORT", options.port.to_string())
-            .envs(options.extra_env.iter().map(|(k, v)| (k, v)))
+        cmd.args(["--editor", "--path"]).arg(project);
+        match options.port {
+            Some(port) => cmd.env("GODOT_MCP_PORT", port.to_string()),
+            None => cmd.env_remove("GODOT_MCP_PORT"),
+        };
+        match &options.runtime_dir {
+            Some(dir) => cmd.env(discovery::DIR_ENV, dir),
+            None => cmd.env_remove(discovery::DIR_ENV),
+        };
+        cmd.envs(options.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
@@ -153,12 +175,28 @@ impl Editor {
         let mut editor = Editor {
             child,
             own_group: options.own_group,
-            port: options.port,
+            port: 0,
             project: project.to_path_buf(),
             log,
+            runtime_dir: options.runtime_dir.unwrap_or_else(discovery::dir),
+            session: None,
         };
         editor.wait_ready(options.startup_timeout)?;
         Ok(editor)
+    }
+
+    /// The editor's discovery record (port, token, session id).
+    pub fn discovery(&self) -> Result<Discovery, String> {
+        let pid = self.child.id();
+        Discovery::list(&self.runtime_dir)
+            .into_iter()
+            .find(|d| d.pid == pid)
+            .ok_or_else(|| {
+                format!(
+                    "no discovery file for pid {pid} in {}",
+                    self.runtime_dir.display()
+                )
+            })
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
@@ -179,8 +217,11 @@ impl Editor {
                 ));
             }
             if log.contains("godot-mcp: listening")
-                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && let Ok(found) = self.discovery()
+                && std::net::TcpStream::connect(("127.0.0.1", found.port)).is_ok()
             {
+                self.port = found.port;
+                self.session = Some(found);
                 return Ok(());
             }
             if start.elapsed() > timeout {
@@ -253,25 +294,117 @@ pub fn sample_project_copy(tag: &str) -> Result<PathBuf, String> {
 
 /// An MCP client session with a `godot-mcp` child process.
 pub struct Mcp {
-    service: RunningService<RoleClient, ()>,
+    service: RunningService<RoleClient, Updates>,
+}
+
+/// The test client's handler: forwards resource update notifications.
+#[derive(Default)]
+pub struct Updates(Option<tokio::sync::mpsc::UnboundedSender<String>>);
+
+impl rmcp::ClientHandler for Updates {
+    async fn on_resource_updated(
+        &self,
+        params: rmcp::model::ResourceUpdatedNotificationParam,
+        _context: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        if let Some(tx) = &self.0 {
+            let _ = tx.send(params.uri);
+        }
+    }
 }
 
 impl Mcp {
-    /// Starts the built `godot-mcp` talking to the editor on `port`.
+    /// Starts the built `godot-mcp` talking to the test editor on `port`.
     pub async fn start(port: u16) -> Result<Mcp, String> {
-        Self::start_with(&shim_binary()?, port).await
+        Self::start_env(&[
+            ("GODOT_MCP_PORT", Some(port.to_string())),
+            (
+                discovery::DIR_ENV,
+                Some(test_runtime_dir().display().to_string()),
+            ),
+        ])
+        .await
     }
 
-    /// Starts the `godot-mcp` at `shim` talking to the editor on `port`.
+    /// Starts the `godot-mcp` at `shim` talking to the editor on `port`,
+    /// found in the user's own discovery directory.
     pub async fn start_with(shim: &Path, port: u16) -> Result<Mcp, String> {
+        Self::spawn(
+            shim,
+            &[("GODOT_MCP_PORT", Some(port.to_string()))],
+            Updates::default(),
+        )
+        .await
+    }
+
+    /// Starts the built `godot-mcp` with these variables set (`Some`) or removed (`None`).
+    pub async fn start_env(env: &[(&str, Option<String>)]) -> Result<Mcp, String> {
+        Self::spawn(&shim_binary()?, env, Updates::default()).await
+    }
+
+    /// Like [`Mcp::start_env`], collecting `notifications/resources/updated`.
+    pub async fn start_watching(
+        env: &[(&str, Option<String>)],
+    ) -> Result<(Mcp, tokio::sync::mpsc::UnboundedReceiver<String>), String> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mcp = Self::spawn(&shim_binary()?, env, Updates(Some(tx))).await?;
+        Ok((mcp, rx))
+    }
+
+    async fn spawn(
+        shim: &Path,
+        env: &[(&str, Option<String>)],
+        updates: Updates,
+    ) -> Result<Mcp, String> {
         let mut cmd = tokio::process::Command::new(shim);
-        cmd.env("GODOT_MCP_PORT", port.to_string());
+        for (key, value) in env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
         let (transport, _stderr) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start godot-mcp: {e}"))?;
-        let service = ().serve(transport).await.map_err(|e| format!("MCP initialize failed: {e}"))?;
+        let service = updates
+            .serve(transport)
+            .await
+            .map_err(|e| format!("MCP initialize failed: {e}"))?;
         Ok(Mcp { service })
+    }
+
+    /// Subscribes to a resource (`resources/subscribe`).
+    pub async fn subscribe(&self, uri: &str) -> Result<(), String> {
+        #[allow(deprecated)]
+        self.service
+            .subscribe(rmcp::model::SubscribeRequestParams::new(uri))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads a resource's text.
+    pub async fn read_resource(&self, uri: &str) -> Result<Value, String> {
+        let result = self
+            .service
+            .read_resource(rmcp::model::ReadResourceRequestParams::new(uri))
+            .await
+            .map_err(|e| e.to_string())?;
+        match result.contents.first() {
+            Some(rmcp::model::ResourceContents::TextResourceContents { text, .. }) => {
+                serde_json::from_str(text).map_err(|e| e.to_string())
+            }
+            other => Err(format!("unexpected resource contents: {other:?}")),
+        }
+    }
+
+    pub async fn resources(&self) -> Result<Vec<String>, String> {
+        let list = self
+            .service
+            .list_all_resources()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(list.into_iter().map(|r| r.uri.clone()).collect())
     }
 
     pub async fn tools(&self) -> Result<Vec<Tool>, String> {
@@ -318,11 +451,40 @@ pub struct RawClient {
 }
 
 impl RawClient {
-    pub async fn connect(port: u16) -> Result<RawClient, String> {
+    /// Connects to an editor and completes the handshake with its token.
+    pub async fn connect(editor: &Editor) -> Result<RawClient, String> {
+        let token = editor.discovery()?.token;
+        let mut client = Self::connect_raw(editor.port).await?;
+        let welcome = client
+            .hello(&token, godot_mcp_protocol::PROTOCOL_VERSION)
+            .await?;
+        if welcome.get("session_id").is_none() {
+            return Err(format!("no welcome: {welcome}"));
+        }
+        Ok(client)
+    }
+
+    /// Opens the WebSocket without saying hello.
+    pub async fn connect_raw(port: u16) -> Result<RawClient, String> {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
             .await
             .map_err(|e| format!("connect: {e}"))?;
         Ok(RawClient { ws })
+    }
+
+    /// Sends a hello and returns the editor's first frame (welcome or refusal).
+    pub async fn hello(&mut self, token: &str, protocol_version: u32) -> Result<Value, String> {
+        self.send_text(
+            json!({
+                "protocol_version": protocol_version,
+                "client_name": "e2e",
+                "client_version": "0",
+                "token": token,
+            })
+            .to_string(),
+        )
+        .await?;
+        self.recv(Duration::from_secs(10)).await
     }
 
     pub async fn send_text(&mut self, text: String) -> Result<(), String> {
@@ -344,8 +506,18 @@ impl RawClient {
             .await
     }
 
-    /// The next text frame as JSON, within `timeout`.
+    /// The next response (events are skipped), within `timeout`.
     pub async fn recv(&mut self, timeout: Duration) -> Result<Value, String> {
+        loop {
+            let frame = self.recv_any(timeout).await?;
+            if frame.get("event").is_none() {
+                return Ok(frame);
+            }
+        }
+    }
+
+    /// The next text frame as JSON, event or response, within `timeout`.
+    pub async fn recv_any(&mut self, timeout: Duration) -> Result<Value, String> {
         loop {
             let next = tokio::time::timeout(timeout, self.ws.next())
                 .await
@@ -357,6 +529,22 @@ impl RawClient {
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.to_string()),
                 None => return Err("connection closed".into()),
+            }
+        }
+    }
+
+    /// Waits for the connection to end; returns the close frame's code and reason.
+    pub async fn closed(&mut self, timeout: Duration) -> Result<Option<(u16, String)>, String> {
+        loop {
+            let next = tokio::time::timeout(timeout, self.ws.next())
+                .await
+                .map_err(|_| "still open after the timeout".to_string())?;
+            match next {
+                Some(Ok(Message::Close(frame))) => {
+                    return Ok(frame.map(|f| (u16::from(f.code), f.reason.to_string())));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Ok(None),
             }
         }
     }
