@@ -9,12 +9,14 @@
 //! [`ClassDb`] is the engine's class list, extracted from Godot, so offline
 //! edits cannot write what Godot would refuse.
 
+mod classes;
 mod color;
 mod document;
 mod error;
 mod parse;
 mod value;
 
+pub use classes::{Class, ClassDb, Property};
 pub use color::from_html;
 pub use document::{Document, Entry, Header, Section};
 pub use error::Error;
