@@ -188,7 +188,10 @@ fn normalize_color(name: &str) -> String {
 /// `PROCESS_MODE_WHEN_PAUSED:2,...` as the editor shows them:
 /// `When Paused:2,...` (shared prefix dropped, words capitalised).
 fn display_names(values: &str) -> String {
-    let items: Vec<(&str, &str)> = values.split(',').filter_map(|v| v.split_once(':')).collect();
+    let items: Vec<(&str, &str)> = values
+        .split(',')
+        .filter_map(|v| v.split_once(':'))
+        .collect();
     let names: Vec<&str> = items.iter().map(|(n, _)| *n).collect();
     let mut prefix = names.first().map_or("", |n| *n);
     for n in &names {
@@ -198,7 +201,11 @@ fn display_names(values: &str) -> String {
     }
     // Cut at a word boundary, and never swallow a whole name.
     let cut = prefix.rfind('_').map_or(0, |i| i + 1);
-    let cut = if names.iter().any(|n| n.len() <= cut) { 0 } else { cut };
+    let cut = if names.iter().any(|n| n.len() <= cut) {
+        0
+    } else {
+        cut
+    };
     items
         .iter()
         .map(|(name, value)| {
@@ -237,7 +244,10 @@ mod tests {
         let position = db.property("Sprite2D", "position").unwrap();
         assert_eq!(db.kind_of(position).0, Kind::Vector2);
         let texture = db.property("Sprite2D", "texture").unwrap();
-        assert_eq!(db.kind_of(texture), (Kind::Object, Hint::Resource("Texture2D")));
+        assert_eq!(
+            db.kind_of(texture),
+            (Kind::Object, Hint::Resource("Texture2D"))
+        );
         assert!(db.property("Sprite2D", "no_such_thing").is_none());
         assert_eq!(db.color("alice blue").map(|c| c[3]), Some(1.0));
     }

@@ -139,10 +139,7 @@ impl Section {
     }
 
     pub fn property(&self, key: &str) -> Option<&Value> {
-        self.entries
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| &e.value)
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.value)
     }
 
     /// Sets or adds a header attribute; the header line is rewritten.
@@ -315,9 +312,12 @@ mod tests {
     #[test]
     fn edits_touch_only_their_lines() {
         let mut doc = Document::parse(SCENE).unwrap();
-        doc.section_mut(2)
-            .set_property("position", Value::Call("Vector2".into(), vec![Value::Int(1), Value::Int(2)]));
-        doc.section_mut(3).set_property("visible", Value::Bool(false));
+        doc.section_mut(2).set_property(
+            "position",
+            Value::Call("Vector2".into(), vec![Value::Int(1), Value::Int(2)]),
+        );
+        doc.section_mut(3)
+            .set_property("visible", Value::Bool(false));
         let out = doc.write();
         assert_eq!(
             out,
@@ -326,10 +326,7 @@ mod tests {
                     "script = ExtResource(\"1_a\")\n",
                     "script = ExtResource(\"1_a\")\nposition = Vector2(1, 2)\n"
                 )
-                .replace(
-                    "parent=\".\"]\n",
-                    "parent=\".\"]\nvisible = false\n"
-                )
+                .replace("parent=\".\"]\n", "parent=\".\"]\nvisible = false\n")
         );
         let mut doc = Document::parse(&out).unwrap();
         doc.section_mut(2).remove_property("position");
@@ -351,8 +348,14 @@ mod tests {
         );
         doc.insert_after(4, node, "\n\n");
         let out = doc.write();
-        assert!(out.contains("id=\"1_a\"]\n[ext_resource id=\"2_b\"]\n\n[node name=\"Root\""), "{out}");
-        assert!(out.contains("parent=\".\"]\n\n[node name=\"B\"]\nz = 1\n\n[connection"), "{out}");
+        assert!(
+            out.contains("id=\"1_a\"]\n[ext_resource id=\"2_b\"]\n\n[node name=\"Root\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("parent=\".\"]\n\n[node name=\"B\"]\nz = 1\n\n[connection"),
+            "{out}"
+        );
         let mut doc = Document::parse(&out).unwrap();
         doc.remove(5);
         doc.remove(2);
@@ -363,8 +366,12 @@ mod tests {
     fn quoted_keys() {
         let text = "[resource]\n\"key with space\" = 1\n";
         let mut doc = Document::parse(text).unwrap();
-        assert_eq!(doc.sections()[0].property("key with space"), Some(&Value::Int(1)));
-        doc.section_mut(0).set_property("key with space", Value::Int(2));
+        assert_eq!(
+            doc.sections()[0].property("key with space"),
+            Some(&Value::Int(1))
+        );
+        doc.section_mut(0)
+            .set_property("key with space", Value::Int(2));
         assert_eq!(doc.write(), "[resource]\n\"key with space\" = 2\n");
     }
 }

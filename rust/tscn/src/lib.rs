@@ -13,13 +13,16 @@ mod classes;
 mod color;
 mod document;
 mod error;
+pub mod ids;
 mod parse;
+mod scene;
 mod value;
 
 pub use classes::{Class, ClassDb, Property};
 pub use color::from_html;
 pub use document::{Document, Entry, Header, Section};
 pub use error::Error;
+pub use scene::{Node, Scene, valid_node_name};
 pub use value::{Value, float_text, number_text};
 
 impl Value {

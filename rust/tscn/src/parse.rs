@@ -35,7 +35,10 @@ impl<'a> Parser<'a> {
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Error::Syntax {
             line,
             column,
@@ -116,7 +119,9 @@ impl<'a> Parser<'a> {
                 let (key, value) = self.entry()?;
                 let span = start..self.pos;
                 let trail = self.trail();
-                section.entries_mut().push(Entry::parsed(key, value, span, trail));
+                section
+                    .entries_mut()
+                    .push(Entry::parsed(key, value, span, trail));
             }
         }
         Ok(Document::from_parts(self.src.to_owned(), leading, sections))
@@ -505,7 +510,10 @@ mod tests {
         assert!(matches!(v("nan"), Value::Float(f) if f.is_nan()));
         assert_eq!(v("true"), Value::Bool(true));
         assert_eq!(v("null"), Value::Nil);
-        assert_eq!(v("18446744073709551615"), Value::Float(18446744073709551615.0));
+        assert_eq!(
+            v("18446744073709551615"),
+            Value::Float(18446744073709551615.0)
+        );
     }
 
     #[test]
@@ -537,10 +545,16 @@ mod tests {
         assert!(matches!(typed_script, Value::TypedArray(t, _) if t.ext_resource() == Some("1_a")));
         assert_eq!(
             v("Object(Node,\"name\":\"x\")"),
-            Value::Object("Node".into(), vec![("name".into(), Value::String("x".into()))])
+            Value::Object(
+                "Node".into(),
+                vec![("name".into(), Value::String("x".into()))]
+            )
         );
         assert_eq!(v("SubResource(\"X_1\")").sub_resource(), Some("X_1"));
-        assert_eq!(v("[1, 2,]"), Value::Array(vec![Value::Int(1), Value::Int(2)]));
+        assert_eq!(
+            v("[1, 2,]"),
+            Value::Array(vec![Value::Int(1), Value::Int(2)])
+        );
     }
 
     #[test]
@@ -550,6 +564,11 @@ mod tests {
         let e = Value::parse("\"open").unwrap_err().to_string();
         assert!(e.starts_with("1:1:") && e.contains("unterminated"), "{e}");
         let deep = "[".repeat(10_000);
-        assert!(Value::parse(&deep).unwrap_err().to_string().contains("deeply"));
+        assert!(
+            Value::parse(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("deeply")
+        );
     }
 }

@@ -114,7 +114,9 @@ impl fmt::Display for Value {
 enum Context {
     Scalar,
     /// Inside a constructor: floats lose their `.0`.
-    Arg { single: bool },
+    Arg {
+        single: bool,
+    },
 }
 
 fn write_value(out: &mut impl Write, value: &Value, ctx: Context) -> fmt::Result {
@@ -286,7 +288,7 @@ mod tests {
         assert_eq!(float_text(1e-30), "1e-30");
         assert_eq!(float_text(6.02e23), "6.02e+23");
         assert_eq!(float_text(1e100), "1e+100");
-        assert_eq!(float_text(3.141592653589793), "3.141592653589793");
+        assert_eq!(float_text(std::f64::consts::PI), "3.141592653589793");
         assert_eq!(float_text(f64::NEG_INFINITY), "-inf");
         assert_eq!(number_text(1e-5, true), "1e-05");
         assert_eq!(number_text(0.0001, true), "0.0001");
@@ -298,11 +300,17 @@ mod tests {
 
     #[test]
     fn compound_values() {
-        let v = Value::Call("Vector2".into(), vec![Value::Float(320.0), Value::Float(180.5)]);
+        let v = Value::Call(
+            "Vector2".into(),
+            vec![Value::Float(320.0), Value::Float(180.5)],
+        );
         assert_eq!(v.to_string(), "Vector2(320, 180.5)");
         let d = Value::Dictionary(vec![
             (Value::String("a".into()), Value::Int(1)),
-            (Value::StringName("b".into()), Value::Array(vec![Value::Nil])),
+            (
+                Value::StringName("b".into()),
+                Value::Array(vec![Value::Nil]),
+            ),
         ]);
         assert_eq!(d.to_string(), "{\n\"a\": 1,\n&\"b\": [null]\n}");
         let s = Value::String("a\"b\\c\nd".into());

@@ -27,7 +27,8 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | classes>".into(),
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | classes>"
+                .into(),
         ),
     };
     match result {
