@@ -11,6 +11,7 @@
 
 mod classes;
 mod color;
+pub mod convert;
 mod document;
 mod error;
 pub mod ids;
