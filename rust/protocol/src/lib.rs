@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod commands;
 mod error;
+pub mod names;
 pub mod paths;
 pub mod suggest;
 pub mod value;

@@ -7,6 +7,7 @@
 
 mod error;
 mod link;
+mod offline;
 mod server;
 
 use std::process::ExitCode;

@@ -100,7 +100,11 @@ impl ServerHandler for GodotMcp {
         if let Err(error) = spec.validate(&params) {
             return Ok(error_result(&error).into());
         }
-        let result = match self.link.call(spec.name, params, CALL_TIMEOUT).await {
+        let outcome = self
+            .link
+            .call(spec.name, params.clone(), CALL_TIMEOUT)
+            .await;
+        let result = match crate::offline::fallback(spec.name, params, outcome) {
             Ok(value) => CallToolResult::structured(value),
             Err(error) => error_result(&error),
         };

@@ -40,6 +40,13 @@ pub struct ClassDb {
     colors: HashMap<String, [f32; 4]>,
 }
 
+impl Class {
+    /// The properties this class declares itself (not its ancestors').
+    pub fn property_names(&self) -> impl Iterator<Item = &str> {
+        self.properties.iter().map(|p| p.name.as_str())
+    }
+}
+
 impl ClassDb {
     /// The class list compiled into this crate.
     pub fn get() -> &'static ClassDb {

@@ -74,13 +74,10 @@ fn rebase(path: &str, from: &str, to: &str) -> String {
     }
 }
 
-/// Node names may not contain characters Godot reserves in paths.
+/// Checks a node name with the same rule as the live editor.
 pub fn valid_node_name(name: &str) -> Result<String, Error> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.contains(['.', ':', '@', '/', '"', '%']) {
-        return Err(Error::InvalidName(name.to_owned()));
-    }
-    Ok(trimmed.to_owned())
+    godot_mcp_protocol::names::valid_node_name(name)
+        .map_err(|_| Error::InvalidName(name.to_owned()))
 }
 
 impl Scene {
