@@ -3,6 +3,7 @@
 //! and a closing `N passed, N failed`.
 
 mod foundation;
+mod offline;
 mod transport;
 
 use std::future::Future;
@@ -82,6 +83,7 @@ fn main() {
     runtime.block_on(async {
         foundation::run(&mut suite, filter.as_deref()).await;
         transport::run(&mut suite, filter.as_deref()).await;
+        offline::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

@@ -264,8 +264,18 @@ impl Mcp {
 
     /// Starts the `godot-mcp` at `shim` talking to the editor on `port`.
     pub async fn start_with(shim: &Path, port: u16) -> Result<Mcp, String> {
+        Self::start_with_env(shim, port, &[]).await
+    }
+
+    /// Like [`Mcp::start_with`], with extra environment variables.
+    pub async fn start_with_env(
+        shim: &Path,
+        port: u16,
+        env: &[(&str, &Path)],
+    ) -> Result<Mcp, String> {
         let mut cmd = tokio::process::Command::new(shim);
         cmd.env("GODOT_MCP_PORT", port.to_string());
+        cmd.envs(env.iter().copied());
         let (transport, _stderr) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::null())
             .spawn()
