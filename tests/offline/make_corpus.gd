@@ -74,6 +74,17 @@ func _add(parent: Node, node: Node, name: String) -> Node:
 	return node
 
 
+## A one-second animation moving `path` from the origin to `to`.
+func _move_animation(path: String, to: Vector2) -> Animation:
+	var anim := Animation.new()
+	anim.length = 1.0
+	var track := anim.add_track(Animation.TYPE_VALUE)
+	anim.track_set_path(track, NodePath(path))
+	anim.track_insert_key(track, 0.0, Vector2(0, 0))
+	anim.track_insert_key(track, 1.0, to)
+	return anim
+
+
 func _resources() -> Dictionary:
 	var out := {}
 	var gradient := Gradient.new()
@@ -118,12 +129,8 @@ func _resources() -> Dictionary:
 	frames.set_animation_speed("run", 12.0)
 	frames.set_animation_loop("run", false)
 	out["sprite_frames.tres"] = frames
-	var anim := Animation.new()
+	var anim := _move_animation("Sprite:position", Vector2(100, 50))
 	anim.length = 2.0
-	var track := anim.add_track(Animation.TYPE_VALUE)
-	anim.track_set_path(track, NodePath("Sprite:position"))
-	anim.track_insert_key(track, 0.0, Vector2(0, 0))
-	anim.track_insert_key(track, 1.0, Vector2(100, 50))
 	var method := anim.add_track(Animation.TYPE_METHOD)
 	anim.track_set_path(method, NodePath("."))
 	anim.track_insert_key(method, 0.5, {"method": &"queue_free", "args": []})
@@ -202,12 +209,7 @@ func _nodes_2d() -> Node:
 	timer.timeout.connect(Callable(cam, &"reset_smoothing"), CONNECT_PERSIST)
 	var player := _add(root, AnimationPlayer.new(), "Anim") as AnimationPlayer
 	var lib := AnimationLibrary.new()
-	var anim := Animation.new()
-	anim.length = 1.0
-	var track := anim.add_track(Animation.TYPE_VALUE)
-	anim.track_set_path(track, NodePath("Hero:position"))
-	anim.track_insert_key(track, 0.0, Vector2(0, 0))
-	anim.track_insert_key(track, 1.0, Vector2(64, 0))
+	var anim := _move_animation("Hero:position", Vector2(64, 0))
 	lib.add_animation(&"move", anim)
 	player.add_animation_library(&"", lib)
 	var path := _add(root, Path2D.new(), "Path") as Path2D

@@ -116,6 +116,18 @@ impl Project {
         Scene::parse(&text).map_err(|e| scene_error(res_path, e))
     }
 
+    /// The scene file (its path and model) and one node in it.
+    fn load_node(
+        &self,
+        scene_path: Option<&str>,
+        node_path: &str,
+    ) -> Result<(String, Scene, Node), ErrorBody> {
+        let path = self.scene_path(scene_path)?;
+        let scene = self.load(&path)?;
+        let node = scene.find(node_path).map_err(|e| scene_error(&path, e))?;
+        Ok((path, scene, node))
+    }
+
     fn store(&self, res_path: &str, scene: &Scene) -> Result<u64, ErrorBody> {
         let text = scene.write();
         paths::write_atomically(&self.file(res_path)?, text.as_bytes()).map_err(|e| {
@@ -326,11 +338,7 @@ impl Project {
                     .with_hint("pass properties as {\"name\": value}"),
             );
         }
-        let path = self.scene_path(p.scene_path.as_deref())?;
-        let mut scene = self.load(&path)?;
-        let node = scene
-            .find(&p.node_path)
-            .map_err(|e| scene_error(&path, e))?;
+        let (path, mut scene, node) = self.load_node(p.scene_path.as_deref(), &p.node_path)?;
         let previous = p
             .properties
             .keys()
@@ -413,11 +421,7 @@ impl Project {
                     let id = scene.ext_resource(&class, &res, uid.as_deref());
                     written.insert(name.clone(), Json::String(res));
                     scene
-                        .set_property(
-                            &node.path,
-                            &name,
-                            Value::Call("ExtResource".into(), vec![Value::String(id)]),
-                        )
+                        .set_property(&node.path, &name, Value::ext_ref(&id))
                         .map_err(|e| scene_error("", e))?;
                     continue;
                 }
@@ -536,11 +540,7 @@ impl Project {
     }
 
     fn remove_node(&self, p: RemoveNode) -> Result<NodeRemoved, ErrorBody> {
-        let path = self.scene_path(p.scene_path.as_deref())?;
-        let mut scene = self.load(&path)?;
-        let node = scene
-            .find(&p.node_path)
-            .map_err(|e| scene_error(&path, e))?;
+        let (path, mut scene, node) = self.load_node(p.scene_path.as_deref(), &p.node_path)?;
         let removed = scene
             .remove_node(&node.path)
             .map_err(|e| scene_error(&path, e))?;
@@ -586,11 +586,7 @@ impl Project {
             )
             .with_hint("create it first with write_script")
         })?;
-        let path = self.scene_path(p.scene_path.as_deref())?;
-        let mut scene = self.load(&path)?;
-        let node = scene
-            .find(&p.node_path)
-            .map_err(|e| scene_error(&path, e))?;
+        let (path, mut scene, node) = self.load_node(p.scene_path.as_deref(), &p.node_path)?;
         let class = self.class_of(&node);
         if let Some(base) = script_base(&source)
             && ClassDb::get().class(&base).is_some()
@@ -605,11 +601,7 @@ impl Project {
         let (_, uid) = self.resource_info(&script_path);
         let id = scene.ext_resource("Script", &script_path, uid.as_deref());
         scene
-            .set_property(
-                &node.path,
-                "script",
-                Value::Call("ExtResource".into(), vec![Value::String(id)]),
-            )
+            .set_property(&node.path, "script", Value::ext_ref(&id))
             .map_err(|e| scene_error(&path, e))?;
         self.store(&path, &scene)?;
         Ok(ScriptAttached {

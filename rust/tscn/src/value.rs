@@ -36,6 +36,11 @@ pub enum Value {
 }
 
 impl Value {
+    /// `ExtResource("id")`.
+    pub fn ext_ref(id: &str) -> Value {
+        Value::Call("ExtResource".into(), vec![Value::String(id.to_owned())])
+    }
+
     /// The id inside `ExtResource("id")`.
     pub fn ext_resource(&self) -> Option<&str> {
         self.call_string("ExtResource")
