@@ -3,6 +3,7 @@
 //! and a closing `N passed, N failed`.
 
 mod foundation;
+mod offline;
 mod session;
 mod transport;
 
@@ -84,6 +85,7 @@ fn main() {
         foundation::run(&mut suite, filter.as_deref()).await;
         transport::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
+        offline::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

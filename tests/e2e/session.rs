@@ -288,7 +288,10 @@ fn flood(s: &S) -> Test<'_> {
         let fresh = asked.elapsed();
         let fresh_ms = fresh.as_secs_f64() * 1000.0;
         ensure!(r["success"] == true, "{r}");
-        ensure!(fresh < Duration::from_millis(500), "a fresh client waited {fresh_ms:.0} ms");
+        ensure!(
+            fresh < Duration::from_millis(500),
+            "a fresh client waited {fresh_ms:.0} ms"
+        );
 
         let mut answered = vec![false; N as usize];
         let (mut ok, mut busy, mut last_ok) = (0u64, 0u64, None::<u64>);

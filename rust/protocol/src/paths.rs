@@ -37,6 +37,28 @@ pub fn normalize(input: &str) -> Result<String, ErrorBody> {
     Ok(format!("{RES}{}", parts.join("/")))
 }
 
+/// Writes through a temporary file in the same folder, then renames, so a
+/// crash mid-write never leaves a truncated file. Missing folders are created.
+pub fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = file
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut out = std::fs::File::create(&tmp)?;
+        out.write_all(bytes)?;
+        out.sync_all()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Normalizes and checks the file extension (case-insensitive).
 pub fn normalize_file(input: &str, extensions: &[&str]) -> Result<String, ErrorBody> {
     let path = normalize(input)?;

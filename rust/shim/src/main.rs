@@ -7,6 +7,7 @@
 
 mod error;
 mod link;
+mod offline;
 mod resources;
 mod server;
 mod sessions;

@@ -19,6 +19,7 @@ use rmcp::service::{
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
+use crate::link::Answer;
 use crate::resources;
 use crate::sessions::Registry;
 
@@ -100,11 +101,18 @@ impl GodotMcp {
         if let Err(error) = spec.validate(&params) {
             return error_result(&error);
         }
-        let link = match self.registry.resolve(session.as_deref()) {
-            Ok(link) => link,
-            Err(error) => return error_result(&error),
+        let outcome = match self.registry.resolve(session.as_deref()) {
+            Ok(link) => link.call(spec.name, params.clone(), spec.timeout).await,
+            Err(error) => Err(error),
         };
-        match link.call(spec.name, params, spec.timeout).await {
+        // Without an editor, scene tools still work on the files.
+        let outcome = outcome.or_else(|error| {
+            crate::offline::fallback(spec.name, params, Err(error)).map(|result| Answer {
+                result,
+                notice: None,
+            })
+        });
+        match outcome {
             Ok(answer) => {
                 let mut result = CallToolResult::structured(answer.result);
                 if let Some(notice) = answer.notice {

@@ -4,7 +4,9 @@
 //! - `cargo xtask build`: release shim and extension, library copied into `addons/godot_mcp/bin/`
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
+//! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
+mod classes;
 mod demo;
 mod godot;
 
@@ -23,7 +25,11 @@ fn main() -> ExitCode {
         Some("build") => build().map(drop),
         Some("run") => run(args.iter().any(|a| a == "--demo")),
         Some("test") => test(&args[1..]),
-        _ => Err("usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter]>".into()),
+        Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
+        _ => Err(
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | classes>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

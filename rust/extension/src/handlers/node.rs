@@ -7,7 +7,9 @@ use godot_mcp_protocol::commands::node::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
-use super::scene::{count_nodes, instantiate_node, valid_node_name};
+use godot_mcp_protocol::names::valid_node_name;
+
+use super::scene::{count_nodes, instantiate_node};
 use super::{Ctx, find_node, relative_path, scene, undo_action};
 use crate::convert;
 

@@ -4,6 +4,7 @@ use godot::classes::{ClassDb, Node, PackedScene, ResourceSaver};
 use godot::obj::{Gd, NewGd, Singleton};
 use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::*;
+use godot_mcp_protocol::names::{pascal_case, valid_node_name};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 use serde_json::Map;
 
@@ -245,32 +246,4 @@ fn suggest_classes(class: &str) -> String {
     } else {
         format!("did you mean: {}", near.join(", "))
     }
-}
-
-/// Node names may not contain characters Godot reserves in paths.
-pub(super) fn valid_node_name(name: &str) -> Result<String, ErrorBody> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.contains(['.', ':', '@', '/', '"', '%']) {
-        return Err(ErrorBody::new(
-            ErrorCode::InvalidParams,
-            format!("invalid node name {name:?}"),
-        )
-        .with_hint("node names may not be empty or contain . : @ / \" %"));
-    }
-    Ok(trimmed.to_owned())
-}
-
-fn pascal_case(stem: &str) -> String {
-    let name: String = stem
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map(|f| f.to_uppercase().chain(chars).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect();
-    if name.is_empty() { "Root".into() } else { name }
 }

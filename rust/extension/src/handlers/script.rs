@@ -1,7 +1,5 @@
 //! Writing GDScript files and attaching scripts to nodes.
 
-use std::io::Write;
-
 use godot::classes::{ResourceLoader, Script};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::script::*;
@@ -13,7 +11,7 @@ pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, E
     let path = paths::normalize_file(&params.script_path, &["gd"])?;
     let file = fs_path(&path)?;
     let created = !file.exists();
-    write_atomically(&file, params.content.as_bytes())
+    paths::write_atomically(&file, params.content.as_bytes())
         .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
     // A script already loaded (attached, or open in the script editor) must
     // see the new text, not its cached copy.
@@ -77,25 +75,4 @@ pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached
         node_path: relative_path(&scene.root, &node),
         script_path,
     })
-}
-
-/// Writes through a temporary file in the same folder, then renames, so a
-/// crash mid-write never leaves a truncated script.
-fn write_atomically(file: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file
-        .parent()
-        .ok_or_else(|| std::io::Error::other("no parent folder"))?;
-    std::fs::create_dir_all(dir)?;
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut out = std::fs::File::create(&tmp)?;
-        out.write_all(bytes)?;
-        out.sync_all()?;
-        std::fs::rename(&tmp, file)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -1,0 +1,457 @@
+//! Offline mode against the real engine: the parser round-trips every file
+//! Godot writes, and scenes edited with no editor running load in headless
+//! Godot exactly as the offline tools described them.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use godot_mcp_e2e::{
+    Mcp, TestResult, copy_tree, free_port, godot_binary, test_runtime_dir, workspace_root,
+};
+use godot_mcp_protocol::ErrorCode;
+use godot_mcp_protocol::discovery;
+use godot_mcp_tscn::{Document, Value};
+use serde_json::{Value as Json, json};
+
+use crate::{Suite, ensure};
+
+const GODOT_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub async fn run(suite: &mut Suite, filter: Option<&str>) {
+    let tests: &[(&str, crate::TestFn<'_, ()>)] = &[
+        ("offline_corpus_round_trips_byte_identical", corpus),
+        ("offline_edits_load_cleanly_in_godot", edits),
+    ];
+    suite.run_all(&(), filter, tests).await;
+}
+
+fn scratch(tag: &str) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("godot-mcp-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+/// Runs headless Godot on `project` with `args`, in its own process group
+/// that is killed on time-out. Returns everything it printed.
+fn run_godot(project: &Path, args: &[&str]) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    let log = project.join("godot.log");
+    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let mut child = Command::new(godot_binary()?)
+        .args(["--headless", "--path"])
+        .arg(project)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start Godot: {e}"))?;
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if start.elapsed() > GODOT_TIMEOUT {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            return Err(format!("Godot {args:?} did not finish in time"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    status
+        .success()
+        .then_some(text.clone())
+        .ok_or_else(|| format!("Godot {args:?} exited with {status}:\n{text}"))
+}
+
+/// Lines where Godot reports an error or a warning.
+fn complaints(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARNING"))
+        .collect()
+}
+
+fn files_with(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if entry.file_name() != ".godot" {
+                files_with(&path, exts, out);
+            }
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Formats a value and parses it back: the writer's output means the same.
+fn rewrites_faithfully(v: &Value) -> bool {
+    let text = v.to_string();
+    Value::parse(&text).is_ok_and(|again| again.to_string() == text)
+}
+
+fn corpus(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        let project = scratch("corpus")?;
+        std::fs::write(
+            project.join("project.godot"),
+            "config_version=5\n\n[application]\n\nconfig/name=\"corpus\"\n",
+        )
+        .map_err(|e| e.to_string())?;
+        std::fs::copy(
+            workspace_root().join("tests/offline/make_corpus.gd"),
+            project.join("make_corpus.gd"),
+        )
+        .map_err(|e| e.to_string())?;
+        let log = run_godot(&project, &["--script", "res://make_corpus.gd"])?;
+        ensure!(log.contains("corpus: saved 22 files"), "corpus run:\n{log}");
+        ensure!(complaints(&log).is_empty(), "Godot complained:\n{log}");
+        let mut files = Vec::new();
+        files_with(&project.join("corpus"), &["tscn", "tres"], &mut files);
+        files_with(
+            &workspace_root().join("godot_project"),
+            &["tscn", "tres"],
+            &mut files,
+        );
+        ensure!(files.len() >= 24, "only {} corpus files", files.len());
+        let (mut bytes, mut values) = (0, 0);
+        for file in &files {
+            let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+            let doc = Document::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            ensure!(
+                doc.write() == text,
+                "{} did not write back identically",
+                file.display()
+            );
+            for section in doc.sections() {
+                for e in section.entries() {
+                    values += 1;
+                    ensure!(
+                        rewrites_faithfully(e.value()),
+                        "{}: {} = {} does not re-parse to itself",
+                        file.display(),
+                        e.key(),
+                        e.value()
+                    );
+                }
+            }
+            bytes += text.len();
+        }
+        println!(
+            "    {} files ({} KiB, {values} property values) round-tripped byte-identical",
+            files.len(),
+            bytes / 1024
+        );
+        let _ = std::fs::remove_dir_all(&project);
+        Ok(())
+    })
+}
+
+/// A copy of the sample project without the editor addon: a plain game
+/// project, as a user's would be with no editor around.
+fn plain_project() -> Result<PathBuf, String> {
+    let project = scratch("offline")?.join("project");
+    copy_tree(&workspace_root().join("godot_project"), &project).map_err(|e| e.to_string())?;
+    std::fs::remove_dir_all(project.join("addons")).map_err(|e| e.to_string())?;
+    std::fs::copy(
+        workspace_root().join("tests/offline/print_tree.gd"),
+        project.join("print_tree.gd"),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(project)
+}
+
+async fn call(mcp: &Mcp, tool: &str, args: Json) -> Result<Json, String> {
+    let r = mcp
+        .call(tool, args.clone())
+        .await
+        .map_err(|e| format!("{tool} {args}: {e}"))?;
+    ensure!(
+        r["mode"] == "offline",
+        "{tool} was not answered offline: {r}"
+    );
+    Ok(r)
+}
+
+async fn fails(mcp: &Mcp, tool: &str, args: Json, code: ErrorCode) -> Result<String, String> {
+    match mcp.call(tool, args.clone()).await {
+        Ok(r) => Err(format!("{tool} {args} should fail with {code}, got {r}")),
+        Err(e) if e.code == code => Ok(e.hint.unwrap_or_default()),
+        Err(e) => Err(format!("{tool} {args}: expected {code}, got {e}")),
+    }
+}
+
+/// `(path, name, type, script, groups)` of every node in a tree listing.
+fn flatten(node: &Json, out: &mut Vec<Json>) {
+    let mut groups: Vec<String> = node["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.as_str().map(str::to_owned))
+        .collect();
+    groups.sort();
+    out.push(json!([
+        node["path"],
+        node["name"],
+        node["type"],
+        node["script"].as_str().unwrap_or(""),
+        groups
+    ]));
+    for child in node["children"].as_array().into_iter().flatten() {
+        flatten(child, out);
+    }
+}
+
+fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        let project = plain_project()?;
+        // No editor listens on this port: every call falls back to the files.
+        let mcp = Mcp::start_env(&[
+            ("GODOT_MCP_PORT", Some(free_port().to_string())),
+            (
+                discovery::DIR_ENV,
+                Some(test_runtime_dir().display().to_string()),
+            ),
+            ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
+        ])
+        .await?;
+        let level = "res://offline/level.tscn";
+        let created = call(
+            &mcp,
+            "create_scene",
+            json!({"scene_path": level, "root_type": "Node2D"}),
+        )
+        .await?;
+        ensure!(created["root_name"] == "Level", "{created}");
+        let hero = call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Sprite2D", "name": "Hero",
+                   "properties": {"position": [10, 20], "modulate": "#ff000080", "rotation": 0.5}}),
+        )
+        .await?;
+        ensure!(hero["node_path"] == "Hero", "{hero}");
+        ensure!(
+            hero["properties"]["position"] == "Vector2(10, 20)",
+            "{hero}"
+        );
+        call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Label", "name": "Title",
+                   "properties": {"text": "Ünïcødé \"quoted\"\nsecond line", "horizontal_alignment": "Center",
+                                  "modulate": {"r": 0.2, "g": 0.6, "b": 1}}}),
+        )
+        .await?;
+        call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Node2D", "name": "Group"}),
+        )
+        .await?;
+        call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "parent": "Group", "type": "Marker2D", "name": "Tip",
+                   "properties": {"position": {"x": 1, "y": 2}}}),
+        )
+        .await?;
+        let removed = call(
+            &mcp,
+            "remove_node",
+            json!({"scene_path": level, "node_path": "Group"}),
+        )
+        .await?;
+        ensure!(removed["removed"] == 2, "{removed}");
+        let edited = call(
+            &mcp,
+            "edit_node",
+            json!({"scene_path": level, "node_path": "Hero",
+                   "properties": {"scale": "Vector2(2, 3)", "visible": false, "z_index": 3, "position": [11, 21]}}),
+        )
+        .await?;
+        ensure!(
+            edited["previous"]["position"] == "Vector2(10, 20)",
+            "{edited}"
+        );
+        ensure!(edited["previous"]["scale"].is_null(), "{edited}");
+
+        // What Godot would refuse is refused, and nothing is written.
+        let before =
+            std::fs::read(project.join("offline/level.tscn")).map_err(|e| e.to_string())?;
+        let hint = fails(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Sprit2D", "name": "X"}),
+            ErrorCode::InvalidNodeType,
+        )
+        .await?;
+        ensure!(hint.contains("Sprite2D"), "{hint}");
+        fails(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "CircleShape2D", "name": "X"}),
+            ErrorCode::InvalidNodeType,
+        )
+        .await?;
+        let hint = fails(
+            &mcp,
+            "edit_node",
+            json!({"scene_path": level, "node_path": "Hero", "properties": {"positon": [1, 2]}}),
+            ErrorCode::PropertyNotFound,
+        )
+        .await?;
+        ensure!(hint.contains("position"), "{hint}");
+        fails(&mcp, "edit_node", json!({"scene_path": level, "node_path": "Hero", "properties": {"z_index": 1, "position": "abc"}}), ErrorCode::InvalidValue).await?;
+        fails(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Node", "name": "Hero"}),
+            ErrorCode::NodeExists,
+        )
+        .await?;
+        fails(
+            &mcp,
+            "remove_node",
+            json!({"scene_path": level, "node_path": "Nope"}),
+            ErrorCode::NodeNotFound,
+        )
+        .await?;
+        let after = std::fs::read(project.join("offline/level.tscn")).map_err(|e| e.to_string())?;
+        ensure!(before == after, "a refused edit changed the file");
+
+        let script =
+            "extends Sprite2D\n\n@export var speed := 1.0\n\n\nfunc _ready() -> void:\n\tpass\n";
+        let written = call(
+            &mcp,
+            "write_script",
+            json!({"script_path": "res://offline/hero.gd", "content": script}),
+        )
+        .await?;
+        ensure!(written["created"] == true, "{written}");
+        call(&mcp, "attach_script", json!({"scene_path": level, "node_path": "Hero", "script_path": "res://offline/hero.gd"})).await?;
+        fails(&mcp, "attach_script", json!({"scene_path": level, "node_path": "Title", "script_path": "res://offline/hero.gd"}), ErrorCode::InvalidOperation).await?;
+        call(
+            &mcp,
+            "edit_node",
+            json!({"scene_path": level, "node_path": "Hero", "properties": {"speed": 4.5}}),
+        )
+        .await?;
+        // The sample scene: an instanced node and a scripted one, edited in place.
+        let main = "res://scenes/main.tscn";
+        call(
+            &mcp,
+            "edit_node",
+            json!({"scene_path": main, "node_path": "Player", "properties": {"position": [1, 2]}}),
+        )
+        .await?;
+        call(&mcp, "edit_node", json!({"scene_path": main, "node_path": "Label", "properties": {"text": "changed offline"}})).await?;
+        let saved = call(&mcp, "save_scene", json!({"scene_path": level})).await?;
+        ensure!(saved["bytes"].as_u64().unwrap_or(0) > 0, "{saved}");
+
+        let mut offline_trees = Vec::new();
+        for scene in [level, main] {
+            let tree = call(&mcp, "get_scene_tree", json!({"scene_path": scene})).await?;
+            let mut flat = Vec::new();
+            flatten(&tree["root"], &mut flat);
+            ensure!(tree["node_count"] == flat.len(), "{tree}");
+            offline_trees.push(flat);
+        }
+        mcp.close().await;
+
+        let text = std::fs::read_to_string(project.join("offline/level.tscn"))
+            .map_err(|e| e.to_string())?;
+        let main_text =
+            std::fs::read_to_string(project.join("scenes/main.tscn")).map_err(|e| e.to_string())?;
+        let original_main =
+            std::fs::read_to_string(workspace_root().join("godot_project/scenes/main.tscn"))
+                .map_err(|e| e.to_string())?;
+        let changed: Vec<&str> = main_text
+            .lines()
+            .filter(|l| !original_main.lines().any(|o| o == *l))
+            .collect();
+        ensure!(
+            changed == ["position = Vector2(1, 2)", "text = \"changed offline\""],
+            "editing main.tscn changed more than asked: {changed:?}\n{main_text}"
+        );
+
+        // As when the editor opens the project: it scans the files (and their
+        // uids) first. Then the game loads the scenes.
+        run_godot(&project, &["--import"])?;
+        let log = run_godot(
+            &project,
+            &["--script", "res://print_tree.gd", "--", level, main],
+        )?;
+        ensure!(
+            complaints(&log).is_empty(),
+            "Godot complained loading:\n{text}\n{log}"
+        );
+        let trees: Vec<Json> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("TREE "))
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        ensure!(
+            trees.len() == 2,
+            "Godot printed {} trees:\n{log}",
+            trees.len()
+        );
+        for (godot, offline) in trees.iter().zip(&offline_trees) {
+            let from_godot: Vec<Json> = godot["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| json!([n["path"], n["name"], n["type"], n["script"], n["groups"]]))
+                .collect();
+            ensure!(
+                &from_godot == offline,
+                "Godot sees {}:\n{from_godot:?}\noffline said:\n{offline:?}",
+                godot["scene"]
+            );
+        }
+        let props = |tree: &Json, path: &str| -> Json {
+            tree["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|n| n["path"] == path)
+                .map(|n| n["props"].clone())
+                .unwrap_or_default()
+        };
+        let hero = props(&trees[0], "Hero");
+        ensure!(hero["position"] == "Vector2(11, 21)", "{hero}");
+        ensure!(hero["scale"] == "Vector2(2, 3)", "{hero}");
+        ensure!(
+            hero["visible"] == "false" && hero["z_index"] == "3",
+            "{hero}"
+        );
+        ensure!(hero["speed"] == "4.5", "{hero}");
+        ensure!(hero["modulate"] == "Color(1, 0, 0, 0.5019608)", "{hero}");
+        let title = props(&trees[0], "Title");
+        ensure!(
+            title["text"] == "\"Ünïcødé \\\"quoted\\\"\nsecond line\"",
+            "{title}"
+        );
+        ensure!(title["horizontal_alignment"] == "1", "{title}");
+        ensure!(
+            props(&trees[1], "Player")["position"] == "Vector2(1, 2)",
+            "{trees:?}"
+        );
+        println!("    offline edits loaded by Godot without errors or warnings; trees match");
+        let _ = std::fs::remove_dir_all(project.parent().unwrap_or(&project));
+        Ok(())
+    })
+}
