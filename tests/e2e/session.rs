@@ -55,6 +55,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("editor_killed_mid_call_then_restarted", restart),
         ("two_editors_routed_by_session", two_editors),
         ("circuit_breaker_fails_fast", breaker),
+        ("edits_wait_for_import_then_give_up", import_wait),
     ];
     suite.run_all(&(), filter, own).await;
 }
@@ -768,6 +769,59 @@ fn breaker(_: &()) -> Test<'_> {
         ensure!(e.hint.is_some(), "no hint: {e:?}");
         println!("    fourth call failed fast in {ms:.1} ms: {}", e.message);
         mcp.close().await;
+        Ok(())
+    })
+}
+
+fn import_wait(_: &()) -> Test<'_> {
+    Box::pin(async move {
+        // An editor that has just started is still scanning the project; with
+        // a 1 ms import wait an edit gives up at once instead of waiting.
+        let project = sample_project_copy("import")?;
+        let options = EditorOptions {
+            extra_env: vec![("GODOT_MCP_IMPORT_WAIT_MS".into(), "1".into())],
+            ..EditorOptions::default()
+        };
+        let editor = Editor::start(&godot_binary()?, &project, options)?;
+        let mut c = RawClient::connect(&editor).await?;
+        c.request(1, "get_editor_state", json!({})).await?;
+        c.request(
+            2,
+            "create_scene",
+            json!({"scene_path": "res://early.tscn", "root_type": "Node2D"}),
+        )
+        .await?;
+        let read = c.recv(RECV).await?;
+        let write = c.recv(RECV).await?;
+        ensure!(
+            read["success"] == true && read["readiness"] == "importing",
+            "reads are not held back: {read}"
+        );
+        ensure!(
+            write["error"]["code"] == "EDITOR_NOT_READY"
+                && write["error"]["sub_code"] == "importing"
+                && write["error"]["retryable"] == true,
+            "{write}"
+        );
+        ensure!(!project.join("early.tscn").exists(), "the refused edit ran");
+        // Once the scan is over the same edit goes through.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            c.request(
+                3,
+                "create_scene",
+                json!({"scene_path": "res://early.tscn", "root_type": "Node2D"}),
+            )
+            .await?;
+            let r = c.recv(RECV).await?;
+            if r["success"] == true {
+                ensure!(r["readiness"] != "importing", "{r}");
+                break;
+            }
+            ensure!(Instant::now() < deadline, "still refused after 30 s: {r}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ensure!(project.join("early.tscn").exists(), "the edit did not run");
         Ok(())
     })
 }
