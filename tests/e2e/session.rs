@@ -160,6 +160,13 @@ fn no_scene(s: &S) -> Test<'_> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         println!("    readiness after start-up: {}", seen.join(" -> "));
+        // Close whatever the editor opened (the main scene, on first start).
+        for _ in 0..8 {
+            c.request(0, "close_scene", json!({})).await?;
+            if c.recv(RECV).await?["success"] != true {
+                break;
+            }
+        }
         c.request(1, "get_scene_tree", json!({})).await?;
         let r = c.recv(RECV).await?;
         ensure!(r["readiness"] == "no_scene", "{r}");
@@ -276,6 +283,8 @@ fn flood(s: &S) -> Test<'_> {
     Box::pin(async move {
         const N: u64 = 10_000;
         let mut c = RawClient::connect(&s.editor).await?;
+        c.request(u64::MAX, "get_editor_state", json!({})).await?;
+        let before = c.recv(RECV).await?["result"]["dispatch"].clone();
         let start = Instant::now();
         for id in 0..N {
             c.request(id, "get_editor_state", json!({})).await?;
@@ -331,6 +340,17 @@ fn flood(s: &S) -> Test<'_> {
         );
         ensure!(max <= 32, "{max} requests in one frame (cap 32)");
         ensure!(ok >= 1024, "only {ok} answered");
+        // The time spent handling requests in any frame stays near the budget.
+        let mut after = RawClient::connect(&s.editor).await?;
+        after.request(1, "get_editor_state", json!({})).await?;
+        let stats = after.recv(RECV).await?["result"]["dispatch"].clone();
+        let over = stats["frames_over_budget"].as_u64().unwrap_or(u64::MAX)
+            - before["frames_over_budget"].as_u64().unwrap_or(0);
+        println!(
+            "    {over} frames over budget during the flood (budget {} ms; longest frame ever {} us)",
+            stats["budget_ms"], stats["max_frame_us"]
+        );
+        ensure!(over == 0, "{over} frames went over the budget: {stats}");
         Ok(())
     })
 }

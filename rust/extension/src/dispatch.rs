@@ -208,6 +208,14 @@ impl<C: Context> Dispatcher<C> {
         }
         // Connections waiting on an import keep their place for next frame.
         self.turn.extend(blocked);
+        let spent = start.elapsed();
+        let stats = ctx.dispatch_stats();
+        stats.max_frame_us = stats
+            .max_frame_us
+            .max(u64::try_from(spent.as_micros()).unwrap_or(u64::MAX));
+        if spent > self.budget + Duration::from_millis(2) {
+            stats.frames_over_budget += 1;
+        }
         let waiting: usize =
             self.queues.values().map(|q| q.packets.len()).sum::<usize>() + inbound.len();
         if waiting > 0 && handled > 0 {

@@ -49,6 +49,11 @@ pub struct DispatchStats {
     pub budget_ms: u32,
     /// Frames that left requests for the next frame.
     pub spilled_frames: u64,
+    /// Longest time one frame spent handling requests, in microseconds.
+    pub max_frame_us: u64,
+    /// Frames that spent more than the budget plus 2 ms on requests (a
+    /// single slow request, such as opening a big scene, can do that).
+    pub frames_over_budget: u64,
 }
 
 /// Describe the project: name, folder, main scene, Godot version, and every scene and script file under res://.
