@@ -795,9 +795,20 @@ fn breaker(_: &()) -> Test<'_> {
 
 fn import_wait(_: &()) -> Test<'_> {
     Box::pin(async move {
-        // An editor that has just started is still scanning the project; with
-        // a 1 ms import wait an edit gives up at once instead of waiting.
+        // An editor that has just started imports new files; with a 1 ms
+        // import wait an edit gives up at once instead of waiting. Many large
+        // images make the import last long enough to be caught.
         let project = sample_project_copy("import")?;
+        let art = project.join("art");
+        std::fs::create_dir_all(&art).map_err(|e| e.to_string())?;
+        for i in 0..150 {
+            let svg = format!(
+                r##"<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1024"><rect width="1024" height="1024" fill="#{:06x}"/><circle cx="512" cy="512" r="{}" fill="#fff"/></svg>"##,
+                i * 9973 % 0xffffff,
+                100 + i
+            );
+            std::fs::write(art.join(format!("tile_{i}.svg")), svg).map_err(|e| e.to_string())?;
+        }
         let options = EditorOptions {
             extra_env: vec![("GODOT_MCP_IMPORT_WAIT_MS".into(), "1".into())],
             ..EditorOptions::default()

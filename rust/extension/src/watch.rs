@@ -18,12 +18,19 @@ use serde_json::json;
 /// Node paths listed per event; beyond it only a count is given.
 const MAX_LISTED: usize = 100;
 
+thread_local! {
+    /// Between `resources_reimporting` and `resources_reimported`; Godot does
+    /// not expose its own flag.
+    static REIMPORTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The editor's readiness right now.
 pub fn readiness() -> Readiness {
     let editor = EditorInterface::singleton();
-    if editor
-        .get_resource_filesystem()
-        .is_some_and(|fs| fs.is_scanning())
+    if REIMPORTING.get()
+        || editor
+            .get_resource_filesystem()
+            .is_some_and(|fs| fs.is_scanning())
     {
         Readiness::Importing
     } else if editor.is_playing_scene() {
@@ -99,6 +106,16 @@ impl Watch {
                 fs.signals()
                     .filesystem_changed()
                     .connect(move || seen.borrow_mut().filesystem = true),
+            );
+            handles.push(
+                fs.signals()
+                    .resources_reimporting()
+                    .connect(|_| REIMPORTING.set(true)),
+            );
+            handles.push(
+                fs.signals()
+                    .resources_reimported()
+                    .connect(|_| REIMPORTING.set(false)),
             );
         }
         if let Some(tree) = scene_tree() {
@@ -187,6 +204,7 @@ impl Watch {
 
     /// Disconnects every handler; they must not outlive the library.
     pub fn stop(&mut self) {
+        REIMPORTING.set(false);
         for handle in self.handles.drain(..) {
             if handle.is_connected() {
                 handle.disconnect();
