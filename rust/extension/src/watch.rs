@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use godot::classes::{EditorInterface, Engine, Node, SceneTree};
 use godot::obj::{Gd, Singleton};
-use godot::signal::ConnectHandle;
+use godot::signal::{ConnectHandle, TypedSignal};
 use godot_mcp_protocol::{Event, Readiness, events};
 use serde_json::json;
 
@@ -80,14 +80,31 @@ struct Seen {
     more: usize,
 }
 
+/// Picks the list a signal's nodes go to.
+type Pick = fn(&mut Seen) -> &mut Vec<String>;
+
 impl Seen {
-    fn note(list: &mut Vec<String>, more: &mut usize, path: String) {
-        if list.len() < MAX_LISTED {
-            list.push(path);
+    fn note(&mut self, pick: Pick, path: String) {
+        if pick(self).len() < MAX_LISTED {
+            pick(self).push(path);
         } else {
-            *more += 1;
+            self.more += 1;
         }
     }
+}
+
+/// Records the edited-scene path of each node a tree signal reports.
+fn on_node(
+    signal: &TypedSignal<'_, SceneTree, (Gd<Node>,)>,
+    seen: &Rc<RefCell<Seen>>,
+    pick: Pick,
+) -> ConnectHandle {
+    let seen = Rc::clone(seen);
+    signal.connect(move |node: Gd<Node>| {
+        if let Some(path) = scene_path_of(&node) {
+            seen.borrow_mut().note(pick, path);
+        }
+    })
 }
 
 pub struct Watch {
@@ -119,35 +136,15 @@ impl Watch {
             );
         }
         if let Some(tree) = scene_tree() {
-            let on_added = Rc::clone(&seen);
-            handles.push(tree.signals().node_added().connect(move |node: Gd<Node>| {
-                if let Some(path) = scene_path_of(&node) {
-                    let seen = &mut *on_added.borrow_mut();
-                    Seen::note(&mut seen.added, &mut seen.more, path);
-                }
+            handles.push(on_node(&tree.signals().node_added(), &seen, |s| {
+                &mut s.added
             }));
-            let on_removed = Rc::clone(&seen);
-            handles.push(
-                tree.signals()
-                    .node_removed()
-                    .connect(move |node: Gd<Node>| {
-                        if let Some(path) = scene_path_of(&node) {
-                            let seen = &mut *on_removed.borrow_mut();
-                            Seen::note(&mut seen.removed, &mut seen.more, path);
-                        }
-                    }),
-            );
-            let on_renamed = Rc::clone(&seen);
-            handles.push(
-                tree.signals()
-                    .node_renamed()
-                    .connect(move |node: Gd<Node>| {
-                        if let Some(path) = scene_path_of(&node) {
-                            let seen = &mut *on_renamed.borrow_mut();
-                            Seen::note(&mut seen.renamed, &mut seen.more, path);
-                        }
-                    }),
-            );
+            handles.push(on_node(&tree.signals().node_removed(), &seen, |s| {
+                &mut s.removed
+            }));
+            handles.push(on_node(&tree.signals().node_renamed(), &seen, |s| {
+                &mut s.renamed
+            }));
         }
         Watch {
             last: Snapshot::default(),

@@ -87,6 +87,16 @@ struct State {
     last_error: Option<ErrorBody>,
 }
 
+impl State {
+    /// A new live connection; the breaker's count starts over.
+    fn up(&mut self, connection: Connection) {
+        *self = State {
+            connection: Some(connection),
+            ..State::default()
+        };
+    }
+}
+
 pub struct EditorLink {
     locate: Locate,
     next_id: AtomicU64,
@@ -178,10 +188,7 @@ impl EditorLink {
     async fn attempt(self: &Arc<Self>, state: &mut State) -> Result<(), ErrorBody> {
         match self.connect().await {
             Ok(conn) => {
-                state.connection = Some(conn);
-                state.failures = 0;
-                state.open_until = None;
-                state.last_error = None;
+                state.up(conn);
                 self.supervise();
                 Ok(())
             }
@@ -225,12 +232,7 @@ impl EditorLink {
                     continue;
                 }
                 match link.connect().await {
-                    Ok(conn) => {
-                        state.connection = Some(conn);
-                        state.failures = 0;
-                        state.open_until = None;
-                        state.last_error = None;
-                    }
+                    Ok(conn) => state.up(conn),
                     Err(_) => step += 1,
                 }
             }
