@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use godot_mcp_e2e::{
-    Editor, EditorOptions, Mcp, TestResult, free_port, godot_binary, sample_project_copy,
+    Editor, EditorOptions, Mcp, TestResult, free_port, godot_binary, run_game_headless,
+    sample_project_copy,
 };
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::{Value, json};
@@ -26,7 +27,10 @@ macro_rules! test_fn {
 }
 
 /// Asserts that a call failed with `code`, returning the error.
-fn expect_code(result: Result<Value, ErrorBody>, code: ErrorCode) -> Result<ErrorBody, String> {
+pub(crate) fn expect_code(
+    result: Result<Value, ErrorBody>,
+    code: ErrorCode,
+) -> Result<ErrorBody, String> {
     match result {
         Ok(v) => Err(format!("expected {code}, got success: {v}")),
         Err(e) if e.code == code => {
@@ -55,6 +59,16 @@ impl F {
         expect_code(self.call(name, args).await, code)
     }
 
+    /// Calls each `(tool, arguments, code)` in turn; each must fail with its code.
+    async fn fails_each(&self, cases: &[(&str, Value, ErrorCode)]) -> Result<(), String> {
+        for (name, args, code) in cases {
+            self.fails(name, args.clone(), *code)
+                .await
+                .map_err(|e| format!("{name} {args}: {e}"))?;
+        }
+        Ok(())
+    }
+
     fn file(&self, res: &str) -> Result<String, String> {
         let path = self.editor.project.join(res.trim_start_matches("res://"));
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
@@ -78,11 +92,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
 
     let started = async {
         let project = sample_project_copy("foundation")?;
-        // The game started from a headless editor has no display either.
-        let settings = project.join("project.godot");
-        let mut text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
-        text.push_str("\n[editor]\n\nrun/main_run_args=\"--headless\"\n");
-        std::fs::write(&settings, text).map_err(|e| e.to_string())?;
+        run_game_headless(&project)?;
         let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
         let mcp = Mcp::start(editor.port).await?;
         Ok::<_, String>(F { mcp, editor })
@@ -257,41 +267,38 @@ test_fn!(create_scene_errors, |f| {
         )
         .await?;
     ensure!(e.hint.unwrap().contains("Sprite2D"), "suggests Sprite2D");
-    f.fails(
-        "create_scene",
-        base("res://x.tscn", "Resource"),
-        ErrorCode::InvalidNodeType,
-    )
-    .await?;
-    f.fails(
-        "create_scene",
-        base("res://x.tscn", "CanvasItem"),
-        ErrorCode::InvalidNodeType,
-    )
-    .await?;
-    f.fails(
-        "create_scene",
-        base("res://../x.tscn", "Node"),
-        ErrorCode::InvalidPath,
-    )
-    .await?;
-    f.fails(
-        "create_scene",
-        base("/tmp/x.tscn", "Node"),
-        ErrorCode::InvalidPath,
-    )
-    .await?;
-    f.fails(
-        "create_scene",
-        base("res://x.gd", "Node"),
-        ErrorCode::InvalidPath,
-    )
-    .await?;
-    f.fails(
-        "create_scene",
-        json!({"scene_path": "res://x.tscn"}),
-        ErrorCode::InvalidParams,
-    )
+    f.fails_each(&[
+        (
+            "create_scene",
+            base("res://x.tscn", "Resource"),
+            ErrorCode::InvalidNodeType,
+        ),
+        (
+            "create_scene",
+            base("res://x.tscn", "CanvasItem"),
+            ErrorCode::InvalidNodeType,
+        ),
+        (
+            "create_scene",
+            base("res://../x.tscn", "Node"),
+            ErrorCode::InvalidPath,
+        ),
+        (
+            "create_scene",
+            base("/tmp/x.tscn", "Node"),
+            ErrorCode::InvalidPath,
+        ),
+        (
+            "create_scene",
+            base("res://x.gd", "Node"),
+            ErrorCode::InvalidPath,
+        ),
+        (
+            "create_scene",
+            json!({"scene_path": "res://x.tscn"}),
+            ErrorCode::InvalidParams,
+        ),
+    ])
     .await?;
     ensure!(
         !f.editor.project.join("x.tscn").exists(),
@@ -348,29 +355,28 @@ test_fn!(add_node, |f| {
 
 test_fn!(add_node_errors, |f| {
     let before = ok(f.call("get_scene_tree", json!({})).await)?["node_count"].clone();
-    f.fails(
-        "add_node",
-        json!({"type": "NoSuchNode", "name": "A"}),
-        ErrorCode::InvalidNodeType,
-    )
-    .await?;
-    f.fails(
-        "add_node",
-        json!({"type": "Node", "name": "A", "parent": "Missing"}),
-        ErrorCode::NodeNotFound,
-    )
-    .await?;
-    f.fails(
-        "add_node",
-        json!({"type": "Node", "name": "Hero"}),
-        ErrorCode::NodeExists,
-    )
-    .await?;
-    f.fails(
-        "add_node",
-        json!({"type": "Node", "name": "a/b"}),
-        ErrorCode::InvalidParams,
-    )
+    f.fails_each(&[
+        (
+            "add_node",
+            json!({"type": "NoSuchNode", "name": "A"}),
+            ErrorCode::InvalidNodeType,
+        ),
+        (
+            "add_node",
+            json!({"type": "Node", "name": "A", "parent": "Missing"}),
+            ErrorCode::NodeNotFound,
+        ),
+        (
+            "add_node",
+            json!({"type": "Node", "name": "Hero"}),
+            ErrorCode::NodeExists,
+        ),
+        (
+            "add_node",
+            json!({"type": "Node", "name": "a/b"}),
+            ErrorCode::InvalidParams,
+        ),
+    ])
     .await?;
     let e = f
         .fails(
@@ -480,41 +486,38 @@ test_fn!(edit_node_errors, |f| {
         )
         .await?;
     ensure!(e.hint.unwrap().contains("Center"), "enum hint lists names");
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Hero", "properties": {"texture": "res://nope.png"}}),
-        ErrorCode::InvalidValue,
-    )
-    .await?;
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Hero", "properties": {"texture": "res://scripts/player.gd"}}),
-        ErrorCode::InvalidValue,
-    )
-    .await?;
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Nobody", "properties": {"visible": true}}),
-        ErrorCode::NodeNotFound,
-    )
-    .await?;
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Hero", "properties": {"visible": "maybe"}}),
-        ErrorCode::InvalidValue,
-    )
-    .await?;
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Hero", "properties": {"no_such": 1}}),
-        ErrorCode::PropertyNotFound,
-    )
-    .await?;
-    f.fails(
-        "edit_node",
-        json!({"node_path": "Hero"}),
-        ErrorCode::InvalidParams,
-    )
+    f.fails_each(&[
+        (
+            "edit_node",
+            json!({"node_path": "Hero", "properties": {"texture": "res://nope.png"}}),
+            ErrorCode::InvalidValue,
+        ),
+        (
+            "edit_node",
+            json!({"node_path": "Hero", "properties": {"texture": "res://scripts/player.gd"}}),
+            ErrorCode::InvalidValue,
+        ),
+        (
+            "edit_node",
+            json!({"node_path": "Nobody", "properties": {"visible": true}}),
+            ErrorCode::NodeNotFound,
+        ),
+        (
+            "edit_node",
+            json!({"node_path": "Hero", "properties": {"visible": "maybe"}}),
+            ErrorCode::InvalidValue,
+        ),
+        (
+            "edit_node",
+            json!({"node_path": "Hero", "properties": {"no_such": 1}}),
+            ErrorCode::PropertyNotFound,
+        ),
+        (
+            "edit_node",
+            json!({"node_path": "Hero"}),
+            ErrorCode::InvalidParams,
+        ),
+    ])
     .await?;
     Ok(())
 });
@@ -568,36 +571,34 @@ test_fn!(scripts, |f| {
 });
 
 test_fn!(script_errors, |f| {
-    f.fails(
-        "attach_script",
-        json!({"node_path": "Hero", "script_path": "res://scripts/none.gd"}),
-        ErrorCode::ScriptNotFound,
-    )
-    .await?;
-    f.fails(
-        "attach_script",
-        json!({"node_path": "Nope", "script_path": "res://scripts/hero.gd"}),
-        ErrorCode::NodeNotFound,
-    )
-    .await?;
-    // player.gd extends CharacterBody2D: not for a Label.
-    f.fails(
-        "attach_script",
-        json!({"node_path": "Group/Title", "script_path": "res://scripts/player.gd"}),
-        ErrorCode::InvalidOperation,
-    )
-    .await?;
-    f.fails(
-        "write_script",
-        json!({"script_path": "res://../evil.gd", "content": ""}),
-        ErrorCode::InvalidPath,
-    )
-    .await?;
-    f.fails(
-        "write_script",
-        json!({"script_path": "res://notes.txt", "content": ""}),
-        ErrorCode::InvalidPath,
-    )
+    f.fails_each(&[
+        (
+            "attach_script",
+            json!({"node_path": "Hero", "script_path": "res://scripts/none.gd"}),
+            ErrorCode::ScriptNotFound,
+        ),
+        (
+            "attach_script",
+            json!({"node_path": "Nope", "script_path": "res://scripts/hero.gd"}),
+            ErrorCode::NodeNotFound,
+        ),
+        // player.gd extends CharacterBody2D: not for a Label.
+        (
+            "attach_script",
+            json!({"node_path": "Group/Title", "script_path": "res://scripts/player.gd"}),
+            ErrorCode::InvalidOperation,
+        ),
+        (
+            "write_script",
+            json!({"script_path": "res://../evil.gd", "content": ""}),
+            ErrorCode::InvalidPath,
+        ),
+        (
+            "write_script",
+            json!({"script_path": "res://notes.txt", "content": ""}),
+            ErrorCode::InvalidPath,
+        ),
+    ])
     .await?;
     ensure!(
         !f.editor.project.parent().unwrap().join("evil.gd").exists(),
@@ -609,17 +610,18 @@ test_fn!(script_errors, |f| {
 test_fn!(remove_node, |f| {
     let r = ok(f.call("remove_node", json!({"node_path": "Group"})).await)?;
     ensure!(r["removed"] == 3 && r["node_path"] == "Group", "{r}");
-    f.fails(
-        "remove_node",
-        json!({"node_path": "Group"}),
-        ErrorCode::NodeNotFound,
-    )
-    .await?;
-    f.fails(
-        "remove_node",
-        json!({"node_path": "."}),
-        ErrorCode::InvalidOperation,
-    )
+    f.fails_each(&[
+        (
+            "remove_node",
+            json!({"node_path": "Group"}),
+            ErrorCode::NodeNotFound,
+        ),
+        (
+            "remove_node",
+            json!({"node_path": "."}),
+            ErrorCode::InvalidOperation,
+        ),
+    ])
     .await?;
     let tree = ok(f.call("get_scene_tree", json!({})).await)?;
     ensure!(tree["node_count"] == 3, "{tree}");
@@ -810,23 +812,23 @@ test_fn!(other_scene, |f| {
 });
 
 test_fn!(open_scene_errors, |f| {
-    f.fails(
-        "open_scene",
-        json!({"scene_path": "res://missing.tscn"}),
-        ErrorCode::SceneNotFound,
-    )
-    .await?;
-    f.fails(
-        "get_scene_tree",
-        json!({"scene_path": "res://missing.tscn"}),
-        ErrorCode::SceneNotFound,
-    )
-    .await?;
-    f.fails(
-        "open_scene",
-        json!({"scene_path": "user://x.tscn"}),
-        ErrorCode::InvalidPath,
-    )
+    f.fails_each(&[
+        (
+            "open_scene",
+            json!({"scene_path": "res://missing.tscn"}),
+            ErrorCode::SceneNotFound,
+        ),
+        (
+            "get_scene_tree",
+            json!({"scene_path": "res://missing.tscn"}),
+            ErrorCode::SceneNotFound,
+        ),
+        (
+            "open_scene",
+            json!({"scene_path": "user://x.tscn"}),
+            ErrorCode::InvalidPath,
+        ),
+    ])
     .await?;
     Ok(())
 });

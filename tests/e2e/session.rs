@@ -8,13 +8,14 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use godot_mcp_e2e::{
-    Editor, EditorOptions, Mcp, RawClient, TestResult, free_port, godot_binary,
+    Editor, EditorOptions, Mcp, RawClient, TestResult, free_port, godot_binary, run_game_headless,
     sample_project_copy, test_runtime_dir,
 };
+use godot_mcp_protocol::ErrorCode;
 use godot_mcp_protocol::discovery::{self, Discovery};
-use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::{Value, json};
 
+use crate::foundation::expect_code;
 use crate::{Suite, ensure};
 
 const RECV: Duration = Duration::from_secs(20);
@@ -27,7 +28,7 @@ type Test<'a> = Pin<Box<dyn Future<Output = TestResult> + 'a>>;
 
 pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     let started = sample_project_copy("session").and_then(|project| {
-        game_runs_headless(&project)?;
+        run_game_headless(&project)?;
         Editor::start(&godot_binary()?, &project, EditorOptions::default())
     });
     match started {
@@ -60,14 +61,6 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     suite.run_all(&(), filter, own).await;
 }
 
-/// The game started from a headless editor has no display either.
-fn game_runs_headless(project: &Path) -> Result<(), String> {
-    let settings = project.join("project.godot");
-    let mut text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
-    text.push_str("\n[editor]\n\nrun/main_run_args=\"--headless\"\n");
-    std::fs::write(&settings, text).map_err(|e| e.to_string())
-}
-
 /// A discovery directory of a test's own, so its editors are the only ones.
 fn private_runtime_dir(tag: &str) -> PathBuf {
     let dir = test_runtime_dir().with_file_name(format!("runtime-{tag}"));
@@ -80,13 +73,6 @@ fn shim_env(dir: &Path) -> Vec<(&'static str, Option<String>)> {
         ("GODOT_MCP_PORT", None),
         (discovery::DIR_ENV, Some(dir.display().to_string())),
     ]
-}
-
-fn code(result: Result<Value, ErrorBody>, code: ErrorCode) -> Result<ErrorBody, String> {
-    match result {
-        Err(e) if e.code == code => Ok(e),
-        other => Err(format!("expected {code}, got {other:?}")),
-    }
 }
 
 fn welcome(s: &S) -> Test<'_> {
@@ -573,13 +559,6 @@ fn playing(s: &S) -> Test<'_> {
     })
 }
 
-/// Sends SIGSTOP or SIGKILL to the editor's process group.
-fn signal(editor: &Editor, sig: &str) {
-    let _ = std::process::Command::new("kill")
-        .args(["-s", sig, "--", &format!("-{}", editor.pid())])
-        .status();
-}
-
 fn restart(_: &()) -> Test<'_> {
     Box::pin(async move {
         let godot = godot_binary()?;
@@ -597,15 +576,15 @@ fn restart(_: &()) -> Test<'_> {
             .await
             .map_err(|e| e.to_string())?;
         // Freeze the editor so the next call is surely in flight, then kill it.
-        signal(&editor, "STOP");
+        editor.signal("STOP");
         let call = mcp.call("get_editor_state", json!({}));
         let kill = async {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            signal(&editor, "KILL");
+            editor.signal("KILL");
         };
         let (result, ()) = tokio::join!(call, kill);
         editor.kill();
-        let e = code(result, ErrorCode::TransportInterrupted)?;
+        let e = expect_code(result, ErrorCode::TransportInterrupted)?;
         ensure!(
             e.message.contains("closed before it answered") && e.retryable,
             "{e:?}"
@@ -689,7 +668,7 @@ fn two_editors(_: &()) -> Test<'_> {
         );
         ensure!(idb.starts_with("second-game@"), "{idb}");
 
-        let e = code(
+        let e = expect_code(
             mcp.call("get_editor_state", json!({})).await,
             ErrorCode::SessionRequired,
         )?;
@@ -735,12 +714,12 @@ fn two_editors(_: &()) -> Test<'_> {
             .await
             .map_err(|e| e.to_string())?;
         ensure!(s["session_id"] == idb.as_str(), "{s}");
-        code(
+        expect_code(
             mcp.call("get_editor_state", json!({"session": "nope@0000"}))
                 .await,
             ErrorCode::UnknownSession,
         )?;
-        code(
+        expect_code(
             mcp.call("select_session", json!({"session": "nope@0000"}))
                 .await,
             ErrorCode::UnknownSession,
@@ -776,13 +755,13 @@ fn breaker(_: &()) -> Test<'_> {
         ])
         .await?;
         for _ in 0..3 {
-            code(
+            expect_code(
                 mcp.call("get_editor_state", json!({})).await,
                 ErrorCode::EditorNotConnected,
             )?;
         }
         let asked = Instant::now();
-        let e = code(
+        let e = expect_code(
             mcp.call("get_editor_state", json!({})).await,
             ErrorCode::EditorNotConnected,
         )?;

@@ -252,13 +252,18 @@ impl Editor {
     /// Kills the editor and everything it started (the game, too).
     pub fn kill(&mut self) {
         if self.own_group {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
+            self.signal("KILL");
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Sends a signal (`KILL`, `STOP`, ...) to the editor's whole process group.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args(["-s", signal, "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -271,6 +276,14 @@ impl Drop for Editor {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Makes the game an editor starts run headless too (it has no display either).
+pub fn run_game_headless(project: &Path) -> Result<(), String> {
+    let settings = project.join("project.godot");
+    let mut text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
+    text.push_str("\n[editor]\n\nrun/main_run_args=\"--headless\"\n");
+    std::fs::write(&settings, text).map_err(|e| e.to_string())
 }
 
 /// A fresh copy of the sample project in a temporary folder.

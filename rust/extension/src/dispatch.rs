@@ -191,7 +191,7 @@ impl<C: Context> Dispatcher<C> {
                     }
                     Wait::GaveUp(error) => {
                         packet.reply.dequeued();
-                        let id = request_id(&packet);
+                        let id = packet.frame.id();
                         self.answer(&packet.reply, Response::err(id, error), ctx, false);
                         self.requeue(conn);
                         continue;
@@ -371,13 +371,6 @@ impl<C: Context> Dispatcher<C> {
 enum Wait {
     Blocked,
     GaveUp(ErrorBody),
-}
-
-fn request_id(packet: &Packet) -> Option<u64> {
-    match &packet.frame {
-        Inbound::Request(r) => Some(r.id),
-        Inbound::Malformed(r) => r.id,
-    }
 }
 
 /// Runs handler code, turning a panic into an error answer.

@@ -98,9 +98,9 @@ impl IEditorPlugin for GodotMcpPlugin {
 }
 
 fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionError> {
-    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
-        Ok(s) if !s.trim().is_empty() => PortChoice::Exactly(godot_mcp_protocol::port_from_env()?),
-        _ => PortChoice::FirstFreeFrom(godot_mcp_protocol::DEFAULT_PORT),
+    let port = match godot_mcp_protocol::port_from_env()? {
+        Some(port) => PortChoice::Exactly(port),
+        None => PortChoice::FirstFreeFrom(godot_mcp_protocol::DEFAULT_PORT),
     };
     let cap = env_number("GODOT_MCP_MAX_PER_FRAME", u64::from(DEFAULT_CAP)) as u32;
     let budget = Duration::from_millis(env_number("GODOT_MCP_FRAME_BUDGET_MS", DEFAULT_BUDGET_MS));

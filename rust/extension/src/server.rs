@@ -80,6 +80,16 @@ pub enum Inbound {
     Malformed(Response),
 }
 
+impl Inbound {
+    /// The id the answer must carry; `None` when the frame had none.
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            Inbound::Request(r) => Some(r.id),
+            Inbound::Malformed(r) => r.id,
+        }
+    }
+}
+
 /// One client connection's outbound side; sending never blocks.
 #[derive(Clone)]
 pub struct Reply(Arc<Conn>);
@@ -487,10 +497,7 @@ async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: A
 
 /// Hands a frame to the main thread, or refuses it when too much is waiting.
 fn enqueue(tx: &Sender<Packet>, reply: &Reply, frame: Inbound) {
-    let id = match &frame {
-        Inbound::Request(r) => Some(r.id),
-        Inbound::Malformed(r) => r.id,
-    };
+    let id = frame.id();
     let busy = |why: String| {
         ErrorBody::new(ErrorCode::EditorBusy, why)
             .with_hint("wait for outstanding replies, then retry")

@@ -77,10 +77,8 @@ impl Discovery {
     pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
         create_private_dir(dir)?;
         let path = self.path_in(dir);
-        let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        write_private(&tmp, &text)?;
-        std::fs::rename(&tmp, &path)?;
+        crate::paths::write_atomically_private(&path, &text)?;
         Ok(path)
     }
 
@@ -122,20 +120,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     }
     #[cfg(not(unix))]
     std::fs::create_dir_all(dir)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Whether a process with this id still runs.

@@ -31,15 +31,17 @@ pub const DEFAULT_PORT: u16 = 6505;
 /// Environment variable that overrides [`DEFAULT_PORT`] on both sides.
 pub const PORT_ENV: &str = "GODOT_MCP_PORT";
 
-/// Reads the port from [`PORT_ENV`], falling back to [`DEFAULT_PORT`].
-pub fn port_from_env() -> Result<u16, ProtocolError> {
+/// The port fixed by [`PORT_ENV`], if it is set. Unset, editors take the
+/// first free port from [`DEFAULT_PORT`] and shims find them by discovery.
+pub fn port_from_env() -> Result<Option<u16>, ProtocolError> {
     match std::env::var(PORT_ENV) {
         Ok(s) if !s.trim().is_empty() => s
             .trim()
             .parse::<u16>()
             .ok()
             .filter(|p| *p != 0)
+            .map(Some)
             .ok_or(ProtocolError::BadPort(s)),
-        _ => Ok(DEFAULT_PORT),
+        _ => Ok(None),
     }
 }

@@ -40,6 +40,15 @@ pub fn normalize(input: &str) -> Result<String, ErrorBody> {
 /// Writes through a temporary file in the same folder, then renames, so a
 /// crash mid-write never leaves a truncated file. Missing folders are created.
 pub fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(file, bytes, false)
+}
+
+/// Like [`write_atomically`], for a file only its owner may read (mode 0600).
+pub fn write_atomically_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(file, bytes, true)
+}
+
+fn write_atomically_with(file: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     use std::io::Write;
     let dir = file
         .parent()
@@ -48,7 +57,16 @@ pub fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut out = std::fs::File::create(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut out = options.open(&tmp)?;
         out.write_all(bytes)?;
         out.sync_all()?;
         std::fs::rename(&tmp, file)

@@ -27,6 +27,8 @@ use serde_json::Value;
 use tokio::sync::{Mutex, Notify, broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::lock;
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const WELCOME_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pauses between background reconnection attempts.
@@ -371,10 +373,6 @@ impl EditorLink {
         }
         let _ = self.events.send(LinkEvent::Editor(event));
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn refused(response: Response) -> ErrorBody {

@@ -49,13 +49,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Locks a mutex even if a task panicked while holding it: the data is
+/// plain state that stays usable, and the shim must keep serving.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn run() -> Result<(), ShimError> {
     // With GODOT_MCP_PORT set, talk to that editor only; otherwise find
     // editors through their discovery files.
-    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
-        Ok(s) if !s.trim().is_empty() => Some(godot_mcp_protocol::port_from_env()?),
-        _ => None,
-    };
+    let port = godot_mcp_protocol::port_from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

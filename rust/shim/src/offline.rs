@@ -30,17 +30,13 @@ const SCENE_EXTENSIONS: &[&str] = &["tscn"];
 
 /// Answers a call the editor could not take, when it has an offline form
 /// and a project is found; otherwise passes the editor's error on.
-pub fn fallback(
-    action: &str,
-    params: Json,
-    outcome: Result<Json, ErrorBody>,
-) -> Result<Json, ErrorBody> {
-    match outcome {
-        Err(e) if e.code == ErrorCode::EditorNotConnected => match project() {
-            Some(root) => Project { root }.call(action, params).unwrap_or(Err(e)),
-            None => Err(e),
-        },
-        other => other,
+pub fn fallback(action: &str, params: Json, error: ErrorBody) -> Result<Json, ErrorBody> {
+    if error.code != ErrorCode::EditorNotConnected {
+        return Err(error);
+    }
+    match project() {
+        Some(root) => Project { root }.call(action, params).unwrap_or(Err(error)),
+        None => Err(error),
     }
 }
 

@@ -20,6 +20,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::link::Answer;
+use crate::lock;
 use crate::resources;
 use crate::sessions::Registry;
 
@@ -107,7 +108,7 @@ impl GodotMcp {
         };
         // Without an editor, scene tools still work on the files.
         let outcome = outcome.or_else(|error| {
-            crate::offline::fallback(spec.name, params, Err(error)).map(|result| Answer {
+            crate::offline::fallback(spec.name, params, error).map(|result| Answer {
                 result,
                 notice: None,
             })
@@ -204,10 +205,6 @@ fn error_result(error: &ErrorBody) -> CallToolResult {
     }
     result.content = vec![ContentBlock::text(text)];
     result
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ServerHandler for GodotMcp {

@@ -16,7 +16,8 @@ use godot_mcp_protocol::discovery::{self, Discovery};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use tokio::sync::broadcast;
 
-use crate::link::{EditorLink, LinkEvent, Locate, not_connected};
+use crate::link::{EditorLink, LinkEvent, not_connected};
+use crate::lock;
 
 pub struct Registry {
     fixed_port: Option<u16>,
@@ -98,7 +99,7 @@ impl Registry {
         port: u16,
         session: Option<&str>,
     ) -> Result<Arc<EditorLink>, ErrorBody> {
-        let link = self.link(format!("port:{port}"), move |dir| {
+        let link = self.link(port_key(port), move |dir| {
             Discovery::list(dir)
                 .into_iter()
                 .find(|d| d.port == port)
@@ -148,13 +149,21 @@ impl Registry {
         key: String,
         locate: impl Fn(&std::path::Path) -> Result<Discovery, ErrorBody> + Send + Sync + 'static,
     ) -> Arc<EditorLink> {
-        let mut links = lock(&self.links);
-        let dir = self.dir.clone();
-        let locate: Locate = Box::new(move || locate(&dir));
-        links
+        lock(&self.links)
             .entry(key)
-            .or_insert_with(|| EditorLink::new(locate, self.events.clone()))
+            .or_insert_with(|| {
+                let dir = self.dir.clone();
+                EditorLink::new(Box::new(move || locate(&dir)), self.events.clone())
+            })
             .clone()
+    }
+
+    /// The link key of an editor's record: its project, or the fixed port.
+    fn key_of(&self, record: &Discovery) -> String {
+        match self.fixed_port {
+            Some(port) => port_key(port),
+            None => record.project_path.clone(),
+        }
     }
 
     /// Every open editor, with whether this shim is connected to it.
@@ -165,11 +174,7 @@ impl Registry {
             .iter()
             .filter(|d| self.fixed_port.is_none_or(|p| p == d.port))
             .map(|d| {
-                let key = match self.fixed_port {
-                    Some(port) => format!("port:{port}"),
-                    None => d.project_path.clone(),
-                };
-                let picture = links.get(&key).map(|l| l.picture());
+                let picture = links.get(&self.key_of(d)).map(|l| l.picture());
                 let connected = picture.as_ref().is_some_and(|p| {
                     p.connected
                         && p.welcome
@@ -208,6 +213,10 @@ impl Registry {
     }
 }
 
+fn port_key(port: u16) -> String {
+    format!("port:{port}")
+}
+
 fn describe(found: &[Discovery]) -> String {
     found
         .iter()
@@ -229,8 +238,4 @@ fn unknown_session(id: &str, found: &[Discovery]) -> ErrorBody {
     .with_hint(
         "call list_sessions for the current session ids (they change when an editor restarts)",
     )
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -17,12 +17,7 @@ pub fn run(godot: &Path, shim: &Path, demo: bool) -> Result {
     register_extension(&project).map_err(|e| e.to_string())?;
     // A port is fixed only when asked for; otherwise the editor takes the
     // first free one from 6505 and the shim finds it by its discovery file.
-    let port = match std::env::var(godot_mcp_protocol::PORT_ENV) {
-        Ok(s) if !s.trim().is_empty() => {
-            Some(godot_mcp_protocol::port_from_env().map_err(|e| e.to_string())?)
-        }
-        _ => None,
-    };
+    let port = godot_mcp_protocol::port_from_env().map_err(|e| e.to_string())?;
     let display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let interactive = std::io::stdin().is_terminal();
