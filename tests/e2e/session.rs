@@ -68,6 +68,15 @@ fn private_runtime_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// Options for an editor that picks its own port and announces itself in `dir`.
+fn editor_in(dir: &Path) -> EditorOptions {
+    EditorOptions {
+        port: None,
+        runtime_dir: Some(dir.to_path_buf()),
+        ..EditorOptions::default()
+    }
+}
+
 fn shim_env(dir: &Path) -> Vec<(&'static str, Option<String>)> {
     vec![
         ("GODOT_MCP_PORT", None),
@@ -564,11 +573,7 @@ fn restart(_: &()) -> Test<'_> {
         let godot = godot_binary()?;
         let project = sample_project_copy("restart")?;
         let dir = private_runtime_dir("restart");
-        let options = || EditorOptions {
-            port: None,
-            runtime_dir: Some(dir.clone()),
-            ..EditorOptions::default()
-        };
+        let options = || editor_in(&dir);
         let mut editor = Editor::start(&godot, &project, options())?;
         let mcp = Mcp::start_env(&shim_env(&dir)).await?;
         let first = mcp
@@ -637,11 +642,7 @@ fn two_editors(_: &()) -> Test<'_> {
             protocol_version: 1,
         };
         let stale_file = stale.write(&dir).map_err(|e| e.to_string())?;
-        let options = || EditorOptions {
-            port: None,
-            runtime_dir: Some(dir.clone()),
-            ..EditorOptions::default()
-        };
+        let options = || editor_in(&dir);
         let ea = Editor::start(&godot, &a, options())?;
         let eb = Editor::start(&godot, &b, options())?;
         ensure!(ea.port != eb.port, "both editors on port {}", ea.port);
