@@ -138,7 +138,7 @@ impl<C: Context> Dispatcher<C> {
     }
 }
 
-fn unknown_action(action: &str) -> ErrorBody {
+pub(crate) fn unknown_action(action: &str) -> ErrorBody {
     let names: Vec<&str> = godot_mcp_protocol::CATALOG.iter().map(|c| c.name).collect();
     ErrorBody::new(
         ErrorCode::UnknownAction,

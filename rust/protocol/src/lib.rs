@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod commands;
 mod error;
+pub mod glob;
 pub mod paths;
 pub mod suggest;
 pub mod value;

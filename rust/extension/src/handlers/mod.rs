@@ -4,10 +4,19 @@
 //! typed result; [`routes`] is the only place that lists them. Shared
 //! lookups (the edited scene, nodes by path, the undo manager) live here.
 
+mod docs;
 mod editor;
+mod files;
+mod history;
 mod node;
+mod project;
+mod resource;
 mod scene;
 mod script;
+mod signal;
+mod source;
+mod tree;
+mod workspace;
 
 use godot::classes::{EditorInterface, EditorUndoRedoManager, Node, ProjectSettings};
 use godot::prelude::*;
@@ -45,6 +54,44 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(node::remove_node),
         route(script::write_script),
         route(script::attach_script),
+        route(tree::get_node_properties),
+        route(tree::duplicate_node),
+        route(tree::rename_node),
+        route(tree::move_node),
+        route(tree::find_nodes),
+        route(tree::instantiate_scene),
+        route(tree::add_to_group),
+        route(tree::remove_from_group),
+        route(signal::list_signals),
+        route(signal::connect_signal),
+        route(signal::disconnect_signal),
+        route(source::read_script),
+        route(source::patch_script),
+        route(source::validate_script),
+        route(resource::create_resource),
+        route(resource::get_resource),
+        route(resource::set_resource_properties),
+        route(project::get_project_setting),
+        route(project::set_project_setting),
+        route(project::set_main_scene),
+        route(project::list_input_actions),
+        route(project::add_input_action),
+        route(project::remove_input_action),
+        route(project::list_autoloads),
+        route(project::add_autoload),
+        route(project::remove_autoload),
+        route(files::list_files),
+        route(files::search_files),
+        route(files::read_text_file),
+        route(files::write_text_file),
+        route(docs::get_class_info),
+        route(docs::search_classes),
+        route(workspace::get_open_scenes),
+        route(workspace::close_scene),
+        route(workspace::get_selection),
+        route(workspace::select_nodes),
+        route(history::get_undo_history),
+        route(history::batch),
     ]
 }
 
@@ -175,7 +222,10 @@ fn scene_label(root: &Gd<Node>) -> String {
     }
 }
 
-/// Starts one undoable editor action; the caller adds operations and commits.
+use history::commit;
+
+/// Starts one undoable editor action; the caller adds operations and
+/// finishes with [`commit`].
 fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
     let mut undo = undo_manager()?;
     undo.create_action(&format!("MCP: {name}"));

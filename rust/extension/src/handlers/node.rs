@@ -8,7 +8,7 @@ use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
 use super::scene::{count_nodes, instantiate_node, valid_node_name};
-use super::{Ctx, find_node, relative_path, scene, undo_action};
+use super::{Ctx, commit, find_node, relative_path, scene, undo_action};
 use crate::convert;
 
 pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
@@ -43,7 +43,7 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
     undo.add_do_method(&node, "set_owner", vslice![scene.root.clone()]);
     undo.add_do_reference(&node);
     undo.add_undo_method(&parent, "remove_child", vslice![node.clone()]);
-    undo.commit_action();
+    commit(undo);
     Ok(NodeAdded {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -68,7 +68,7 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
         undo.add_do_property(&node, property.as_str(), value);
         undo.add_undo_property(&node, property.as_str(), &node.get(property.as_str()));
     }
-    undo.commit_action();
+    commit(undo);
     Ok(NodeEdited {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -107,7 +107,7 @@ pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, Error
         undo.add_undo_method(n, "set_owner", vslice![scene.root.clone()]);
     }
     undo.add_undo_reference(&node);
-    undo.commit_action();
+    commit(undo);
     Ok(NodeRemoved {
         scene_path: scene.path,
         node_path,

@@ -5,7 +5,6 @@ use godot::obj::{Gd, NewGd, Singleton};
 use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
-use serde_json::Map;
 
 use super::{
     Ctx, SCENE_EXTENSIONS, edited_scene, editor, fs_path, godot_result, open, relative_path, scene,
@@ -144,7 +143,7 @@ struct TreeOptions {
 
 /// Children that belong to the scene (owned by its root); the insides of
 /// instanced scenes are theirs, not ours.
-fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
+pub(super) fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
     node.get_children()
         .iter_shared()
         .filter(|c| c.get_owner().as_ref() == Some(root))
@@ -181,30 +180,21 @@ fn node_info(root: &Gd<Node>, node: &Gd<Node>, depth: u32, options: &TreeOptions
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty()),
         instance: (node != root && !instance.is_empty()).then_some(instance),
-        groups: node
-            .get_groups()
-            .iter_shared()
-            .map(|g| g.to_string())
-            .filter(|g| !g.starts_with('_'))
-            .collect(),
-        properties: options.properties.then(|| changed_properties(node)),
+        groups: visible_groups(node),
+        properties: options
+            .properties
+            .then(|| convert::changed_properties(&node.clone().upcast())),
         children: listed,
         hidden_children: hidden,
     }
 }
 
-/// Stored, inspector-visible properties whose value differs from the class default.
-fn changed_properties(node: &Gd<Node>) -> Map<String, serde_json::Value> {
-    let class = node.get_class().to_string();
-    let object = node.clone().upcast();
-    convert::properties(&object)
-        .into_iter()
-        .filter(|p| p.is_editor_visible() && p.name != "script")
-        .filter_map(|p| {
-            let value = object.get(&p.name);
-            (value != convert::class_default(&class, &p.name))
-                .then(|| (p.name, convert::to_json(&value)))
-        })
+/// The node's groups, without the editor's internal ones (`_...`).
+pub(super) fn visible_groups(node: &Gd<Node>) -> Vec<String> {
+    node.get_groups()
+        .iter_shared()
+        .map(|g| g.to_string())
+        .filter(|g| !g.starts_with('_'))
         .collect()
 }
 
