@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 
 use crate::{Suite, ensure};
 
+/// A running editor with an MCP session to it, shared by a module's tests.
 pub struct F {
-    mcp: Mcp,
-    editor: Editor,
+    pub mcp: Mcp,
+    pub editor: Editor,
 }
 
 macro_rules! test_fn {
@@ -24,9 +25,10 @@ macro_rules! test_fn {
         }
     };
 }
+pub(crate) use test_fn;
 
 /// Asserts that a call failed with `code`, returning the error.
-fn expect_code(result: Result<Value, ErrorBody>, code: ErrorCode) -> Result<ErrorBody, String> {
+pub fn expect_code(result: Result<Value, ErrorBody>, code: ErrorCode) -> Result<ErrorBody, String> {
     match result {
         Ok(v) => Err(format!("expected {code}, got success: {v}")),
         Err(e) if e.code == code => {
@@ -41,21 +43,39 @@ fn expect_code(result: Result<Value, ErrorBody>, code: ErrorCode) -> Result<Erro
     }
 }
 
-fn ok(result: Result<Value, ErrorBody>) -> Result<Value, String> {
+pub fn ok(result: Result<Value, ErrorBody>) -> Result<Value, String> {
     result.map_err(|e| format!("unexpected error: {e}"))
 }
 
 impl F {
-    async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
+    /// Starts an editor on a fresh copy of the sample project, and MCP to it.
+    pub async fn start(tag: &str) -> Result<F, String> {
+        let project = sample_project_copy(tag)?;
+        // The game started from a headless editor has no display either.
+        let settings = project.join("project.godot");
+        let mut text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
+        text.push_str("\n[editor]\n\nrun/main_run_args=\"--headless\"\n");
+        std::fs::write(&settings, text).map_err(|e| e.to_string())?;
+        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
+        let mcp = Mcp::start(editor.port).await?;
+        Ok(F { mcp, editor })
+    }
+
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
         self.mcp.call(name, args).await
     }
 
     /// Calls a tool that must fail with `code` (and a message and hint).
-    async fn fails(&self, name: &str, args: Value, code: ErrorCode) -> Result<ErrorBody, String> {
+    pub async fn fails(
+        &self,
+        name: &str,
+        args: Value,
+        code: ErrorCode,
+    ) -> Result<ErrorBody, String> {
         expect_code(self.call(name, args).await, code)
     }
 
-    fn file(&self, res: &str) -> Result<String, String> {
+    pub fn file(&self, res: &str) -> Result<String, String> {
         let path = self.editor.project.join(res.trim_start_matches("res://"));
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
     }
@@ -76,18 +96,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         Err(e) => suite.fail("shim_starts", &e),
     }
 
-    let started = async {
-        let project = sample_project_copy("foundation")?;
-        // The game started from a headless editor has no display either.
-        let settings = project.join("project.godot");
-        let mut text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
-        text.push_str("\n[editor]\n\nrun/main_run_args=\"--headless\"\n");
-        std::fs::write(&settings, text).map_err(|e| e.to_string())?;
-        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
-        let mcp = Mcp::start(editor.port).await?;
-        Ok::<_, String>(F { mcp, editor })
-    }
-    .await;
+    let started = F::start("foundation").await;
     let f = match started {
         Ok(f) => f,
         Err(e) => return suite.fail("editor_starts", &e),

@@ -3,6 +3,8 @@
 //! and a closing `N passed, N failed`.
 
 mod foundation;
+mod game;
+mod tools;
 mod transport;
 
 use std::future::Future;
@@ -82,6 +84,8 @@ fn main() {
     runtime.block_on(async {
         foundation::run(&mut suite, filter.as_deref()).await;
         transport::run(&mut suite, filter.as_deref()).await;
+        tools::run(&mut suite, filter.as_deref()).await;
+        game::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

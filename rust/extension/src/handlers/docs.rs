@@ -172,20 +172,22 @@ fn type_text(d: &VarDictionary) -> String {
 
 /// `name(a: T, b: T)` from a method or signal dictionary.
 fn signature(d: &VarDictionary) -> String {
-    let args = d
-        .get("args")
-        .and_then(|a| a.try_to::<Array<VarDictionary>>().ok())
-        .unwrap_or_default();
+    format!("{}({})", string(d, "name"), arguments(d).join(", "))
+}
+
+/// `a: T = default` for each argument of a method or signal dictionary.
+pub(super) fn arguments(d: &VarDictionary) -> Vec<String> {
+    let args = dictionaries(d.get("args"));
     let defaults = d
         .get("default_args")
         .and_then(|a| a.try_to::<VarArray>().ok())
         .unwrap_or_default();
     let first_default = args.len().saturating_sub(defaults.len());
     let mut parts: Vec<String> = args
-        .iter_shared()
+        .iter()
         .enumerate()
         .map(|(i, arg)| {
-            let mut text = format!("{}: {}", string(&arg, "name"), type_text(&arg));
+            let mut text = format!("{}: {}", string(arg, "name"), type_text(arg));
             if i >= first_default
                 && let Some(default) = defaults.get(i - first_default)
             {
@@ -197,7 +199,25 @@ fn signature(d: &VarDictionary) -> String {
     if int(d, "flags") & METHOD_FLAG_VARARG != 0 {
         parts.push("...".into());
     }
-    format!("{}({})", string(d, "name"), parts.join(", "))
+    parts
+}
+
+/// The dictionaries in an array, typed (engine classes) or not (scripts).
+fn dictionaries(array: Option<Variant>) -> Vec<VarDictionary> {
+    let Some(array) = array else {
+        return Vec::new();
+    };
+    if let Ok(typed) = array.try_to::<Array<VarDictionary>>() {
+        return typed.iter_shared().collect();
+    }
+    array
+        .try_to::<VarArray>()
+        .map(|a| {
+            a.iter_shared()
+                .filter_map(|v| v.try_to::<VarDictionary>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn method_text(d: &VarDictionary) -> String {

@@ -63,11 +63,11 @@ pub fn set_project_setting(
     } else {
         convert::json_to_variant(&params.value)
     };
-    let previous = change(&format!("set {name}"), &[(name.to_owned(), value)])?;
+    let previous = change(&format!("set {name}"), name, value)?;
     Ok(ProjectSetting {
         name: name.to_owned(),
         value: current(name),
-        previous,
+        previous: Some(previous),
     })
 }
 
@@ -78,12 +78,13 @@ pub fn set_main_scene(_: &mut Ctx, params: SetMainScene) -> Result<ProjectSettin
     }
     let previous = change(
         "set main scene",
-        &[(MAIN_SCENE.into(), GString::from(&path).to_variant())],
+        MAIN_SCENE,
+        GString::from(&path).to_variant(),
     )?;
     Ok(ProjectSetting {
         name: MAIN_SCENE.into(),
         value: current(MAIN_SCENE),
-        previous,
+        previous: Some(previous),
     })
 }
 
@@ -126,7 +127,8 @@ pub fn add_input_action(_: &mut Ctx, params: AddInputAction) -> Result<InputActi
     action.set("events", &events);
     change(
         &format!("add input action {name}"),
-        &[(key, action.to_variant())],
+        &key,
+        action.to_variant(),
     )?;
     Ok(read_action(name))
 }
@@ -146,7 +148,8 @@ pub fn remove_input_action(
     let removed = read_action(&params.name);
     change(
         &format!("remove input action {}", params.name),
-        &[(key, Variant::nil())],
+        &key,
+        Variant::nil(),
     )?;
     Ok(removed)
 }
@@ -197,7 +200,8 @@ pub fn add_autoload(_: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorB
     };
     change(
         &format!("add autoload {name}"),
-        &[(key, GString::from(&value).to_variant())],
+        &key,
+        GString::from(&value).to_variant(),
     )?;
     Ok(read_autoload(name))
 }
@@ -214,39 +218,37 @@ pub fn remove_autoload(_: &mut Ctx, params: RemoveAutoload) -> Result<Autoload, 
     let removed = read_autoload(&params.name);
     change(
         &format!("remove autoload {}", params.name),
-        &[(key, Variant::nil())],
+        &key,
+        Variant::nil(),
     )?;
     Ok(removed)
 }
 
-/// Sets settings (nil removes one) and saves project.godot, as one undo
-/// step. Returns the first setting's previous value.
-fn change(label: &str, changes: &[(String, Variant)]) -> Result<Option<Value>, ErrorBody> {
+/// Sets a setting (nil removes it) and saves project.godot, as one undo
+/// step. Returns the previous value.
+fn change(label: &str, name: &str, value: Variant) -> Result<Value, ErrorBody> {
     let settings = ProjectSettings::singleton();
+    let previous = if settings.has_setting(name) {
+        settings.get_setting(name)
+    } else {
+        Variant::nil()
+    };
+    let previous_json = convert::to_json(&previous);
     let mut undo = undo_action(label)?;
-    let mut first = None;
-    for (name, value) in changes {
-        let previous = if settings.has_setting(name) {
-            settings.get_setting(name)
-        } else {
-            Variant::nil()
-        };
-        first.get_or_insert_with(|| convert::to_json(&previous));
-        undo.add_do_method(
-            &settings,
-            "set_setting",
-            vslice![GString::from(name), value.clone()],
-        );
-        undo.add_undo_method(
-            &settings,
-            "set_setting",
-            vslice![GString::from(name), previous],
-        );
-    }
+    undo.add_do_method(
+        &settings,
+        "set_setting",
+        vslice![GString::from(name), value],
+    );
+    undo.add_undo_method(
+        &settings,
+        "set_setting",
+        vslice![GString::from(name), previous],
+    );
     undo.add_do_method(&settings, "save", &[]);
     undo.add_undo_method(&settings, "save", &[]);
     commit(undo);
-    Ok(first)
+    Ok(previous_json)
 }
 
 fn current(name: &str) -> Value {

@@ -6,7 +6,6 @@ use godot::classes::object::ConnectFlags;
 use godot::obj::EngineBitfield;
 use godot::prelude::*;
 use godot_mcp_protocol::commands::signal::*;
-use godot_mcp_protocol::value::Kind;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, suggest};
 
 use super::{Ctx, Scene, commit, find_node, relative_path, scene, undo_action};
@@ -19,11 +18,7 @@ pub fn list_signals(_: &mut Ctx, params: ListSignals) -> Result<SignalList, Erro
         .iter_shared()
         .filter_map(|d| {
             let name = d.get("name")?.to_string();
-            let args = d
-                .get("args")
-                .and_then(|a| a.try_to::<VarArray>().ok())
-                .map(|a| a.iter_shared().filter_map(|arg| arg_text(&arg)).collect())
-                .unwrap_or_default();
+            let args = super::docs::arguments(&d);
             let connections = connections(&scene, &node, &name)
                 .into_iter()
                 .map(|(to, method, flags)| SignalTarget {
@@ -44,27 +39,6 @@ pub fn list_signals(_: &mut Ctx, params: ListSignals) -> Result<SignalList, Erro
         node_path: relative_path(&scene.root, &node),
         signals,
     })
-}
-
-/// `name: Type` from a signal argument's property dictionary.
-fn arg_text(arg: &Variant) -> Option<String> {
-    let d = arg.try_to::<VarDictionary>().ok()?;
-    let name = d.get("name")?.to_string();
-    let class = d
-        .get("class_name")
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let kind = d
-        .get("type")
-        .and_then(|t| t.try_to::<i64>().ok())
-        .and_then(Kind::from_ord)
-        .unwrap_or(Kind::Nil);
-    let type_name = if class.is_empty() {
-        kind.name()
-    } else {
-        class.as_str()
-    };
-    Some(format!("{name}: {type_name}"))
 }
 
 /// The connections of `signal` to nodes of the scene, as (target, method, flags).
