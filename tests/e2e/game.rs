@@ -103,7 +103,7 @@ async fn build_and_play(f: &F) -> godot_mcp_e2e::TestResult {
         f,
         "batch",
         json!({"commands": [
-            {"action": "add_node", "params": {"type": "CharacterBody2D", "name": "Player", "properties": {"position": [320, 200]}}},
+            {"action": "add_node", "params": {"scene_path": "res://game.tscn", "type": "CharacterBody2D", "name": "Player", "properties": {"position": [320, 200]}}},
             {"action": "add_node", "params": {"parent": "Player", "type": "Sprite2D", "name": "Sprite", "properties": {"texture": "res://icon.svg", "scale": [0.25, 0.25]}}},
             {"action": "add_node", "params": {"parent": "Player", "type": "CollisionShape2D", "name": "Collision", "properties": {"shape": {"type": "RectangleShape2D", "size": [32, 32]}}}},
             {"action": "attach_script", "params": {"node_path": "Player", "script_path": "res://player.gd"}},
@@ -115,10 +115,10 @@ async fn build_and_play(f: &F) -> godot_mcp_e2e::TestResult {
     call(
         f,
         "connect_signal",
-        json!({"from": "Player", "signal": "hit", "to": "Player", "method": "_on_hit"}),
+        json!({"scene_path": "res://game.tscn", "from": "Player", "signal": "hit", "to": "Player", "method": "_on_hit"}),
     )
     .await?;
-    call(f, "save_scene", json!({})).await?;
+    call(f, "save_scene", json!({"scene_path": "res://game.tscn"})).await?;
     call(
         f,
         "set_main_scene",

@@ -16,12 +16,7 @@ pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState,
         project_name: setting_string("application/config/name").unwrap_or_default(),
         project_path: project_root().display().to_string(),
         edited_scene: edited_scene().map(|s| s.path),
-        open_scenes: editor
-            .get_open_scenes()
-            .to_vec()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        open_scenes: super::workspace::open_scene_paths(),
         playing,
         playing_scene: playing
             .then(|| editor.get_playing_scene().to_string())

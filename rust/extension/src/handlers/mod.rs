@@ -114,6 +114,36 @@ fn fs_path(res_path: &str) -> Result<std::path::PathBuf, ErrorBody> {
     paths::to_fs(&project_root(), res_path)
 }
 
+/// Saves a resource (a scene, too) to `res_path`, creating missing folders,
+/// and tells the editor's file system about it.
+fn save_resource(resource: &Gd<godot::classes::Resource>, res_path: &str) -> Result<(), ErrorBody> {
+    create_parent_folders(res_path)?;
+    godot_result(
+        godot::classes::ResourceSaver::singleton()
+            .save_ex(resource)
+            .path(res_path)
+            .done(),
+        &format!("saving {res_path}"),
+    )?;
+    if let Some(mut fs) = editor().get_resource_filesystem() {
+        fs.update_file(res_path);
+    }
+    Ok(())
+}
+
+/// Creates the missing folders for a new file at `res_path`.
+fn create_parent_folders(res_path: &str) -> Result<(), ErrorBody> {
+    match fs_path(res_path)?.parent() {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| {
+            ErrorBody::new(
+                ErrorCode::IoError,
+                format!("cannot create the folder for {res_path}: {e}"),
+            )
+        }),
+        None => Ok(()),
+    }
+}
+
 fn scene_file_exists(res_path: &str) -> Result<bool, ErrorBody> {
     Ok(fs_path(res_path)?.is_file())
 }
@@ -230,6 +260,20 @@ fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
     let mut undo = undo_manager()?;
     undo.create_action(&format!("MCP: {name}"));
     Ok(undo)
+}
+
+/// Records putting a new `node` (kept alive by the history) under `parent`,
+/// owned by the scene `root` so that it is saved.
+fn add_new_child(
+    undo: &mut Gd<EditorUndoRedoManager>,
+    parent: &Gd<Node>,
+    node: &Gd<Node>,
+    root: &Gd<Node>,
+) {
+    undo.add_do_method(parent, "add_child", vslice![node.clone(), true]);
+    undo.add_do_method(node, "set_owner", vslice![root.clone()]);
+    undo.add_do_reference(node);
+    undo.add_undo_method(parent, "remove_child", vslice![node.clone()]);
 }
 
 fn undo_manager() -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {

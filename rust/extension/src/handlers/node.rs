@@ -8,7 +8,7 @@ use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
 use super::scene::{count_nodes, instantiate_node, valid_node_name};
-use super::{Ctx, commit, find_node, relative_path, scene, undo_action};
+use super::{Ctx, add_new_child, commit, find_node, relative_path, scene, undo_action};
 use crate::convert;
 
 pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
@@ -39,10 +39,7 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
         node.set(property.as_str(), value);
     }
     let mut undo = undo_action(&format!("add {name}"))?;
-    undo.add_do_method(&parent, "add_child", vslice![node.clone(), true]);
-    undo.add_do_method(&node, "set_owner", vslice![scene.root.clone()]);
-    undo.add_do_reference(&node);
-    undo.add_undo_method(&parent, "remove_child", vslice![node.clone()]);
+    add_new_child(&mut undo, &parent, &node, &scene.root);
     commit(undo);
     Ok(NodeAdded {
         scene_path: scene.path,

@@ -5,8 +5,8 @@
 //! `save()`, so undoing it also restores project.godot.
 
 use godot::classes::{
-    InputEvent, InputEventJoypadButton, InputEventJoypadMotion, InputEventKey,
-    InputEventMouseButton, Os, ProjectSettings,
+    EditorPlugin, InputEvent, InputEventJoypadButton, InputEventJoypadMotion, InputEventKey,
+    InputEventMouseButton, Os, ProjectSettings, ResourceUid,
 };
 use godot::global::{JoyAxis, JoyButton, Key, MouseButton};
 use godot::obj::EngineEnum;
@@ -137,14 +137,7 @@ pub fn remove_input_action(
     _: &mut Ctx,
     params: RemoveInputAction,
 ) -> Result<InputAction, ErrorBody> {
-    let key = format!("input/{}", params.name);
-    if !ProjectSettings::singleton().has_setting(&key) {
-        let actions: Vec<String> = setting_names("input/")
-            .iter()
-            .filter_map(|k| k.strip_prefix("input/").map(str::to_owned))
-            .collect();
-        return Err(setting_not_found("input action", &params.name, &actions));
-    }
+    let key = existing("input", &params.name)?;
     let removed = read_action(&params.name);
     change(
         &format!("remove input action {}", params.name),
@@ -198,35 +191,67 @@ pub fn add_autoload(_: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorB
     } else {
         path
     };
-    change(
+    let singleton = params.singleton;
+    change_with(
         &format!("add autoload {name}"),
         &key,
         GString::from(&value).to_variant(),
+        // The editor's own autoload list makes the singleton known to
+        // scripts in the editor (validate_script) right away.
+        |plugin| {
+            if singleton {
+                plugin.add_autoload_singleton(name, value.trim_start_matches('*'));
+            }
+        },
     )?;
     Ok(read_autoload(name))
 }
 
 pub fn remove_autoload(_: &mut Ctx, params: RemoveAutoload) -> Result<Autoload, ErrorBody> {
-    let key = format!("autoload/{}", params.name);
-    if !ProjectSettings::singleton().has_setting(&key) {
-        let names: Vec<String> = setting_names("autoload/")
-            .iter()
-            .filter_map(|k| k.strip_prefix("autoload/").map(str::to_owned))
-            .collect();
-        return Err(setting_not_found("autoload", &params.name, &names));
-    }
+    let key = existing("autoload", &params.name)?;
     let removed = read_autoload(&params.name);
-    change(
+    change_with(
         &format!("remove autoload {}", params.name),
         &key,
         Variant::nil(),
+        |plugin| plugin.remove_autoload_singleton(&params.name),
     )?;
     Ok(removed)
+}
+
+/// The setting key of an existing input action (`input`) or autoload.
+fn existing(section: &str, name: &str) -> Result<String, ErrorBody> {
+    let prefix = format!("{section}/");
+    let key = format!("{prefix}{name}");
+    if ProjectSettings::singleton().has_setting(&key) {
+        return Ok(key);
+    }
+    let known: Vec<String> = setting_names(&prefix)
+        .iter()
+        .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned))
+        .collect();
+    let what = if section == "input" {
+        "input action"
+    } else {
+        section
+    };
+    Err(setting_not_found(what, name, &known))
 }
 
 /// Sets a setting (nil removes it) and saves project.godot, as one undo
 /// step. Returns the previous value.
 fn change(label: &str, name: &str, value: Variant) -> Result<Value, ErrorBody> {
+    change_with(label, name, value, |_| {})
+}
+
+/// [`change`], with what `also` adds through an editor plugin's API joining
+/// the same undo step (the editor nests its actions in the open one).
+fn change_with(
+    label: &str,
+    name: &str,
+    value: Variant,
+    also: impl FnOnce(&mut Gd<EditorPlugin>),
+) -> Result<Value, ErrorBody> {
     let settings = ProjectSettings::singleton();
     let previous = if settings.has_setting(name) {
         settings.get_setting(name)
@@ -245,6 +270,9 @@ fn change(label: &str, name: &str, value: Variant) -> Result<Value, ErrorBody> {
         "set_setting",
         vslice![GString::from(name), previous],
     );
+    let mut plugin = EditorPlugin::new_alloc();
+    also(&mut plugin);
+    plugin.free();
     undo.add_do_method(&settings, "save", &[]);
     undo.add_undo_method(&settings, "save", &[]);
     commit(undo);
@@ -286,9 +314,16 @@ fn read_autoload(name: &str) -> Autoload {
         .get_setting(&format!("autoload/{name}"))
         .to_string();
     let singleton = value.starts_with('*');
+    let path = value.trim_start_matches('*');
+    // The editor stores autoloads it adds by uid.
+    let path = if path.starts_with("uid://") {
+        ResourceUid::uid_to_path(path).to_string()
+    } else {
+        path.to_owned()
+    };
     Autoload {
         name: name.to_owned(),
-        path: value.trim_start_matches('*').to_owned(),
+        path,
         singleton,
     }
 }

@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::resource::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, commit, editor, fs_path, godot_result, undo_action};
+use super::{Ctx, commit, fs_path, save_resource, undo_action};
 use crate::convert;
 
 pub fn create_resource(_: &mut Ctx, params: CreateResource) -> Result<ResourceInfo, ErrorBody> {
@@ -18,21 +18,7 @@ pub fn create_resource(_: &mut Ctx, params: CreateResource) -> Result<ResourceIn
         );
     }
     let mut resource = convert::new_resource(&params.class, "", &params.properties)?;
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            ErrorBody::new(ErrorCode::IoError, format!("cannot create the folder: {e}"))
-        })?;
-    }
-    godot_result(
-        ResourceSaver::singleton()
-            .save_ex(&resource)
-            .path(&path)
-            .done(),
-        &format!("saving {path}"),
-    )?;
-    if let Some(mut fs) = editor().get_resource_filesystem() {
-        fs.update_file(&path);
-    }
+    save_resource(&resource, &path)?;
     // Later loads of the path must get this resource, not an older cached one.
     resource.take_over_path(&path);
     Ok(info(path, &resource))

@@ -1,13 +1,14 @@
 //! Scene files: create, open, save, and list their node trees.
 
-use godot::classes::{ClassDb, Node, PackedScene, ResourceSaver};
+use godot::classes::{ClassDb, Node, PackedScene};
 use godot::obj::{Gd, NewGd, Singleton};
 use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
 use super::{
-    Ctx, SCENE_EXTENSIONS, edited_scene, editor, fs_path, godot_result, open, relative_path, scene,
+    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor, fs_path, godot_result,
+    open, relative_path, save_resource, scene,
 };
 use crate::convert;
 
@@ -26,28 +27,11 @@ pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, Er
     };
     let mut root = instantiate_node(&params.root_type)?;
     root.set_name(&root_name);
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            ErrorBody::new(
-                ErrorCode::IoError,
-                format!("cannot create the folder for {path}: {e}"),
-            )
-        })?;
-    }
     let mut packed = PackedScene::new_gd();
     let packed_ok = packed.pack(&root);
     root.free();
     godot_result(packed_ok, "packing the scene")?;
-    godot_result(
-        ResourceSaver::singleton()
-            .save_ex(&packed)
-            .path(&path)
-            .done(),
-        &format!("saving {path}"),
-    )?;
-    if let Some(mut fs) = editor().get_resource_filesystem() {
-        fs.update_file(&path);
-    }
+    save_resource(&packed.upcast(), &path)?;
     open(&path)?;
     Ok(SceneCreated {
         scene_path: path,
@@ -84,13 +68,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
         }
         Some(requested) => {
             let path = paths::normalize_file(&requested, SCENE_EXTENSIONS)?;
-            let open_scenes: Vec<String> = editor
-                .get_open_scenes()
-                .to_vec()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if open_scenes.contains(&path) {
+            if super::workspace::open_scene_paths().contains(&path) {
                 scene(Some(&path))?;
                 godot_result(editor.save_scene(), &format!("saving {path}"))?;
             } else if fs_path(&path)?.exists() {
@@ -104,11 +82,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                     ErrorBody::new(ErrorCode::NoSceneOpen, "no scene is open to save")
                         .with_hint("call open_scene or create_scene first")
                 })?;
-                if let Some(dir) = fs_path(&path)?.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        ErrorBody::new(ErrorCode::IoError, format!("cannot create the folder: {e}"))
-                    })?;
-                }
+                create_parent_folders(&path)?;
                 editor.save_scene_as(&path);
             }
             path

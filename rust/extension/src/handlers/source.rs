@@ -149,7 +149,7 @@ static HEARD: Mutex<Option<Vec<ScriptError>>> = Mutex::new(None);
 
 /// Collects errors logged on the main thread during a check.
 #[derive(GodotClass)]
-#[class(base = Logger, init, internal)]
+#[class(base = Logger, init, internal, tool)]
 struct ParseErrorLog {}
 
 #[godot_api]

@@ -8,8 +8,8 @@ use godot_mcp_protocol::{ErrorBody, ErrorCode, glob, paths};
 
 use super::scene::{scene_children, valid_node_name};
 use super::{
-    Ctx, SCENE_EXTENSIONS, commit, find_node, relative_path, scene, scene_file_exists,
-    scene_not_found, undo_action,
+    Ctx, SCENE_EXTENSIONS, add_new_child, commit, find_node, relative_path, scene,
+    scene_file_exists, scene_not_found, undo_action,
 };
 use crate::convert;
 
@@ -214,10 +214,7 @@ pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePl
         instance.set_name(name);
     }
     let mut undo = undo_action(&format!("instance {file}"))?;
-    undo.add_do_method(&parent, "add_child", vslice![instance.clone(), true]);
-    undo.add_do_method(&instance, "set_owner", vslice![scene.root.clone()]);
-    undo.add_do_reference(&instance);
-    undo.add_undo_method(&parent, "remove_child", vslice![instance.clone()]);
+    add_new_child(&mut undo, &parent, &instance, &scene.root);
     commit(undo);
     Ok(placed(scene.path, &scene.root, &instance))
 }

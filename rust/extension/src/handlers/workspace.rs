@@ -72,11 +72,16 @@ fn selection(root: &Gd<godot::classes::Node>, scene_path: String) -> Selection {
 fn open_scenes() -> OpenScenes {
     OpenScenes {
         edited: edited_scene().map(|s| s.path).filter(|p| !p.is_empty()),
-        scenes: editor()
-            .get_open_scenes()
-            .to_vec()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        scenes: open_scene_paths(),
     }
+}
+
+/// The res:// paths of the scenes open in editor tabs.
+pub(super) fn open_scene_paths() -> Vec<String> {
+    editor()
+        .get_open_scenes()
+        .to_vec()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
