@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 
 use crate::{Suite, ensure};
 
+/// A running editor with an MCP session to it, shared by a module's tests.
 pub struct F {
-    mcp: Mcp,
-    editor: Editor,
+    pub mcp: Mcp,
+    pub editor: Editor,
 }
 
 macro_rules! test_fn {
@@ -25,6 +26,7 @@ macro_rules! test_fn {
         }
     };
 }
+pub(crate) use test_fn;
 
 /// Asserts that a call failed with `code`, returning the error.
 pub(crate) fn expect_code(
@@ -45,17 +47,32 @@ pub(crate) fn expect_code(
     }
 }
 
-fn ok(result: Result<Value, ErrorBody>) -> Result<Value, String> {
+pub fn ok(result: Result<Value, ErrorBody>) -> Result<Value, String> {
     result.map_err(|e| format!("unexpected error: {e}"))
 }
 
 impl F {
-    async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
+    /// Starts an editor on a fresh copy of the sample project, and MCP to it.
+    pub async fn start(tag: &str) -> Result<F, String> {
+        let project = sample_project_copy(tag)?;
+        // The game started from a headless editor has no display either.
+        run_game_headless(&project)?;
+        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
+        let mcp = Mcp::start(editor.port).await?;
+        Ok(F { mcp, editor })
+    }
+
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
         self.mcp.call(name, args).await
     }
 
     /// Calls a tool that must fail with `code` (and a message and hint).
-    async fn fails(&self, name: &str, args: Value, code: ErrorCode) -> Result<ErrorBody, String> {
+    pub async fn fails(
+        &self,
+        name: &str,
+        args: Value,
+        code: ErrorCode,
+    ) -> Result<ErrorBody, String> {
         expect_code(self.call(name, args).await, code)
     }
 
@@ -69,7 +86,7 @@ impl F {
         Ok(())
     }
 
-    fn file(&self, res: &str) -> Result<String, String> {
+    pub fn file(&self, res: &str) -> Result<String, String> {
         let path = self.editor.project.join(res.trim_start_matches("res://"));
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))
     }
@@ -90,14 +107,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         Err(e) => suite.fail("shim_starts", &e),
     }
 
-    let started = async {
-        let project = sample_project_copy("foundation")?;
-        run_game_headless(&project)?;
-        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
-        let mcp = Mcp::start(editor.port).await?;
-        Ok::<_, String>(F { mcp, editor })
-    }
-    .await;
+    let started = F::start("foundation").await;
     let f = match started {
         Ok(f) => f,
         Err(e) => return suite.fail("editor_starts", &e),
@@ -155,6 +165,12 @@ fn tools_listed(mcp: &Mcp) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
                 "{expected} missing from {names:?}"
             );
         }
+        // A model pays for the whole list in every conversation.
+        let bytes = serde_json::to_vec(&json!({ "tools": tools }))
+            .map_err(|e| e.to_string())?
+            .len();
+        println!("    tools/list: {} tools, {bytes} bytes", tools.len());
+        ensure!(bytes < 48 * 1024, "tools/list is {bytes} bytes, over 48 KB");
         let add = tools.iter().find(|t| t.name == "add_node").unwrap();
         let props = &add.input_schema["properties"];
         for p in ["scene_path", "parent", "type", "name", "properties"] {

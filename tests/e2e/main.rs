@@ -3,8 +3,10 @@
 //! and a closing `N passed, N failed`.
 
 mod foundation;
+mod game;
 mod offline;
 mod session;
+mod tools;
 mod transport;
 
 use std::future::Future;
@@ -86,6 +88,8 @@ fn main() {
         transport::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
+        tools::run(&mut suite, filter.as_deref()).await;
+        game::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

@@ -289,6 +289,27 @@ fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
         );
         ensure!(edited["previous"]["scale"].is_null(), "{edited}");
 
+        // A new resource given inline becomes a sub_resource.
+        call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "type": "Area2D", "name": "Zone"}),
+        )
+        .await?;
+        let shape = call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": level, "parent": "Zone", "type": "CollisionShape2D", "name": "Shape",
+                   "properties": {"shape": {"type": "CircleShape2D", "radius": 12}}}),
+        )
+        .await?;
+        ensure!(
+            shape["properties"]["shape"] == json!({"type": "CircleShape2D", "radius": 12.0}),
+            "{shape}"
+        );
+        fails(&mcp, "edit_node", json!({"scene_path": level, "node_path": "Zone/Shape", "properties": {"shape": {"type": "Texture2D"}}}), ErrorCode::InvalidValue).await?;
+        fails(&mcp, "edit_node", json!({"scene_path": level, "node_path": "Zone/Shape", "properties": {"shape": {"type": "CircleShape2D", "radios": 1}}}), ErrorCode::PropertyNotFound).await?;
+
         // What Godot would refuse is refused, and nothing is written.
         let before =
             std::fs::read(project.join("offline/level.tscn")).map_err(|e| e.to_string())?;
@@ -446,6 +467,11 @@ fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             "{title}"
         );
         ensure!(title["horizontal_alignment"] == "1", "{title}");
+        let shape = props(&trees[0], "Zone/Shape");
+        ensure!(
+            shape["shape"] == "\"CircleShape2D radius=12.0\"",
+            "{shape}\n{text}"
+        );
         ensure!(
             props(&trees[1], "Player")["position"] == "Vector2(1, 2)",
             "{trees:?}"

@@ -2,7 +2,7 @@
 # JSON on one `TREE ` line: what Godot itself makes of files written offline.
 extends SceneTree
 
-const PROPS := ["position", "scale", "rotation", "modulate", "visible", "z_index", "text", "horizontal_alignment", "speed"]
+const PROPS := ["position", "scale", "rotation", "modulate", "visible", "z_index", "text", "horizontal_alignment", "speed", "shape"]
 
 
 func _init() -> void:
@@ -29,7 +29,11 @@ func _walk(root: Node, node: Node, out: Array) -> void:
 	var props := {}
 	for p in PROPS:
 		if p in node:
-			props[p] = var_to_str(node.get(p))
+			var value = node.get(p)
+			# A resource prints as its class and the properties that matter here.
+			if value is Resource:
+				value = "%s radius=%s" % [value.get_class(), value.get("radius")]
+			props[p] = var_to_str(value)
 	out.append({
 		"path": "." if node == root else str(root.get_path_to(node)),
 		"name": str(node.name),

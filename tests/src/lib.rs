@@ -587,3 +587,53 @@ pub fn error_lines(log: &str) -> Vec<String> {
         .map(|(_, l)| l.clone())
         .collect()
 }
+
+/// Runs a scene of `project` in a headless Godot for `frames` frames and
+/// returns its output. The run has a process group of its own that is killed
+/// at `timeout`: a game stopped at a script error may never quit.
+pub fn run_scene(
+    godot: &Path,
+    project: &Path,
+    scene: &str,
+    frames: u32,
+    timeout: Duration,
+) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    let log = project.with_extension(format!("run-{}.log", std::process::id()));
+    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let mut child = Command::new(godot)
+        .args(["--headless", "--path"])
+        .arg(project)
+        .arg(scene)
+        .args(["--quit-after", &frames.to_string()])
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", godot.display()))?;
+    let start = Instant::now();
+    let finished = loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break true,
+            Ok(None) if start.elapsed() < timeout => std::thread::sleep(Duration::from_millis(100)),
+            _ => break false,
+        }
+    };
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.wait();
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    if finished {
+        Ok(output)
+    } else {
+        Err(format!(
+            "{scene} did not quit within {} s:\n{}",
+            timeout.as_secs(),
+            tail(&output, 30)
+        ))
+    }
+}

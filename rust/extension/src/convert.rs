@@ -33,6 +33,14 @@ impl PropertyInfo {
         }
     }
 
+    /// The type as Godot names it; a resource property names its classes.
+    pub fn type_name(&self) -> String {
+        match self.hint() {
+            Hint::Resource(classes) => classes.to_owned(),
+            _ => self.kind.name().to_owned(),
+        }
+    }
+
     /// Saved with the scene and shown in the inspector.
     pub fn is_editor_visible(&self) -> bool {
         let flags = PropertyUsageFlags::STORAGE.ord() | PropertyUsageFlags::EDITOR.ord();
@@ -141,6 +149,13 @@ pub fn to_variant(value: &Value, property: &PropertyInfo) -> Result<Variant, Err
         Plan::Resource(path) => load_resource(&path, &property.hint_string)
             .map_err(|why| mismatch(&why))?
             .to_variant(),
+        Plan::NewResource { class, properties } => {
+            let accepted = match property.hint() {
+                Hint::Resource(classes) => classes,
+                _ => "",
+            };
+            new_resource(&class, accepted, &properties)?.to_variant()
+        }
         Plan::Json(json) => json_to_variant(&json),
     })
 }
@@ -165,6 +180,83 @@ fn load_resource(path: &str, accepted: &str) -> Result<Gd<Resource>, String> {
         ));
     }
     Ok(resource)
+}
+
+/// Instantiates a Resource class, one of `accepted` (comma-separated; any
+/// when empty), and sets its properties from their JSON forms.
+pub fn new_resource(
+    class: &str,
+    accepted: &str,
+    properties: &Map<String, Value>,
+) -> Result<Gd<Resource>, ErrorBody> {
+    let db = ClassDb::singleton();
+    if !db.class_exists(class) {
+        return Err(unknown_class(class, "Resource"));
+    }
+    let wrong = |why: String| {
+        ErrorBody::new(ErrorCode::InvalidResourceType, format!("{class} {why}"))
+            .with_hint("search_classes with base Resource lists the resource classes")
+    };
+    if !db.is_parent_class(class, "Resource") {
+        return Err(wrong("is not a Resource class".into()));
+    }
+    if !db.can_instantiate(class) {
+        return Err(wrong("is abstract".into()));
+    }
+    let fits = accepted
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>();
+    if !fits.is_empty() && !fits.iter().any(|c| db.is_parent_class(class, *c)) {
+        return Err(wrong(format!("does not fit here; expected a {accepted}")));
+    }
+    let mut resource = db
+        .instantiate(class)
+        .try_to::<Gd<Resource>>()
+        .map_err(|_| wrong("could not be instantiated".into()))?;
+    let object = resource.clone().upcast::<Object>();
+    for (name, value) in properties {
+        let info = find_property(&object, name)?;
+        resource.set(name.as_str(), &to_variant(value, &info)?);
+    }
+    Ok(resource)
+}
+
+/// The error for a class ClassDB does not know, with near names of `base`'s
+/// subclasses.
+pub fn unknown_class(class: &str, base: &str) -> ErrorBody {
+    let db = ClassDb::singleton();
+    let names: Vec<String> = db
+        .get_inheriters_from_class(base)
+        .to_vec()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let near = godot_mcp_protocol::suggest::closest(class, names.iter().map(String::as_str), 6);
+    let hint = if near.is_empty() {
+        "search_classes finds classes by part of their name".to_owned()
+    } else {
+        format!("did you mean: {}", near.join(", "))
+    };
+    ErrorBody::new(
+        ErrorCode::UnknownClass,
+        format!("{class:?} is not a Godot class"),
+    )
+    .with_hint(hint)
+}
+
+/// Stored, inspector-visible properties whose value differs from the class default.
+pub fn changed_properties(object: &Gd<Object>) -> Map<String, Value> {
+    let class = object.get_class().to_string();
+    properties(object)
+        .into_iter()
+        .filter(|p| p.is_editor_visible() && p.name != "script")
+        .filter_map(|p| {
+            let value = object.get(&p.name);
+            (value != class_default(&class, &p.name)).then(|| (p.name, to_json(&value)))
+        })
+        .collect()
 }
 
 /// Structural conversion for untyped, Array and Dictionary values. Strings in
@@ -251,7 +343,12 @@ fn object_json(v: &Variant) -> Value {
             return Value::String(path);
         }
     }
-    let mut map = Map::new();
+    // A built-in resource reads back as the form that creates it anew.
+    let mut map = if object.is_class("Resource") {
+        changed_properties(&object)
+    } else {
+        Map::new()
+    };
     map.insert("type".into(), Value::String(object.get_class().to_string()));
     Value::Object(map)
 }

@@ -79,6 +79,21 @@ pub fn route_later<C: 'static, P: Command + 'static>(
     )
 }
 
+impl<C> Route<C> {
+    /// Runs the handler for a caller that needs the answer in this frame,
+    /// such as a batch step.
+    pub fn call_now(&self, ctx: &mut C, action: &str, params: Value) -> Result<Value, ErrorBody> {
+        match (self.handler)(ctx, params)? {
+            Answer::Now(value) => Ok(value),
+            Answer::Later { .. } => Err(ErrorBody::new(
+                ErrorCode::InvalidOperation,
+                format!("{action} answers in a later frame and cannot run inside a batch"),
+            )
+            .with_hint(format!("call {action} on its own"))),
+        }
+    }
+}
+
 fn to_json<T: serde::Serialize>(output: T) -> Result<Value, ErrorBody> {
     serde_json::to_value(output).map_err(|e| {
         ErrorBody::new(
@@ -389,7 +404,7 @@ fn guarded<T>(action: &str, f: impl FnOnce() -> Result<T, ErrorBody>) -> Result<
     })
 }
 
-fn unknown_action(action: &str) -> ErrorBody {
+pub(crate) fn unknown_action(action: &str) -> ErrorBody {
     let names: Vec<&str> = godot_mcp_protocol::CATALOG
         .iter()
         .filter(|c| !c.local)

@@ -9,7 +9,10 @@ use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
-use crate::commands::{editor, node, scene, script, session};
+use crate::commands::{
+    docs, editor, files, history, node, project, resource, scene, script, session, signal, source,
+    tree, workspace,
+};
 use crate::{ErrorBody, ErrorCode};
 
 /// A command's parameter struct.
@@ -70,14 +73,52 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<node::AddNode>(),
     spec::<node::EditNode>(),
     spec::<node::RemoveNode>(),
+    spec::<tree::GetNodeProperties>(),
+    spec::<tree::DuplicateNode>(),
+    spec::<tree::RenameNode>(),
+    spec::<tree::MoveNode>(),
+    spec::<tree::FindNodes>(),
+    spec::<tree::InstantiateScene>(),
+    spec::<tree::AddToGroup>(),
+    spec::<tree::RemoveFromGroup>(),
+    spec::<signal::ListSignals>(),
+    spec::<signal::ConnectSignal>(),
+    spec::<signal::DisconnectSignal>(),
     spec::<script::WriteScript>(),
     spec::<script::AttachScript>(),
+    spec::<source::ReadScript>(),
+    spec::<source::PatchScript>(),
+    spec::<source::ValidateScript>(),
+    spec::<resource::CreateResource>(),
+    spec::<resource::GetResource>(),
+    spec::<resource::SetResourceProperties>(),
+    spec::<project::GetProjectSetting>(),
+    spec::<project::SetProjectSetting>(),
+    spec::<project::SetMainScene>(),
+    spec::<project::ListInputActions>(),
+    spec::<project::AddInputAction>(),
+    spec::<project::RemoveInputAction>(),
+    spec::<project::ListAutoloads>(),
+    spec::<project::AddAutoload>(),
+    spec::<project::RemoveAutoload>(),
+    spec::<files::ListFiles>(),
+    spec::<files::SearchFiles>(),
+    spec::<files::ReadTextFile>(),
+    spec::<files::WriteTextFile>(),
+    spec::<docs::GetClassInfo>(),
+    spec::<docs::SearchClasses>(),
+    spec::<workspace::GetOpenScenes>(),
+    spec::<workspace::CloseScene>(),
+    spec::<workspace::GetSelection>(),
+    spec::<workspace::SelectNodes>(),
     spec::<editor::RunProject>(),
     spec::<editor::StopProject>(),
     spec::<editor::Undo>(),
     spec::<editor::Redo>(),
     spec::<session::ListSessions>(),
     spec::<session::SelectSession>(),
+    spec::<history::GetUndoHistory>(),
+    spec::<history::Batch>(),
 ];
 
 /// Looks a command up by name.

@@ -31,6 +31,22 @@ pub enum ErrorCode {
     InvalidValue,
     /// The script file does not exist or cannot be loaded.
     ScriptNotFound,
+    /// A patch anchor does not occur in the text, or occurs more than once.
+    AnchorMismatch,
+    /// The node has no signal of that name, or no such connection exists.
+    SignalNotFound,
+    /// The target has no method of that name.
+    MethodNotFound,
+    /// The class does not exist in ClassDB.
+    UnknownClass,
+    /// The class exists but is not a Resource, or is abstract.
+    InvalidResourceType,
+    /// No file at the given path.
+    FileNotFound,
+    /// No project setting, input action or autoload of that name.
+    SettingNotFound,
+    /// A file, setting, action or autoload of that name already exists.
+    AlreadyExists,
     /// The operation is not allowed on this target (e.g. removing the scene root).
     InvalidOperation,
     /// Reading or writing a file failed.

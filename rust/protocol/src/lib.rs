@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod commands;
 pub mod discovery;
 mod error;
+pub mod glob;
 pub mod names;
 pub mod paths;
 pub mod suggest;

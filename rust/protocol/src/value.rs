@@ -214,6 +214,12 @@ pub enum Plan {
     ColorHtml(String),
     /// A resource file to load and assign.
     Resource(String),
+    /// A new resource of the class named by `type`, with the other members
+    /// as its properties.
+    NewResource {
+        class: String,
+        properties: serde_json::Map<String, Value>,
+    },
     /// A JSON value for an untyped, Array or Dictionary property, converted
     /// structurally (strings in constructor syntax become those values).
     Json(Value),
@@ -270,6 +276,17 @@ pub fn plan(value: &Value, kind: Kind, hint: &Hint<'_>) -> Result<Plan, ValueErr
             Value::String(s) if s.starts_with("res://") || s.starts_with("uid://") => {
                 Ok(Plan::Resource(s.clone()))
             }
+            Value::Object(map) => match map.get("type") {
+                Some(Value::String(class)) => {
+                    let mut properties = map.clone();
+                    properties.remove("type");
+                    Ok(Plan::NewResource {
+                        class: class.clone(),
+                        properties,
+                    })
+                }
+                _ => fail(),
+            },
             _ => fail(),
         },
         Rid | Callable | Signal => fail(),
@@ -351,7 +368,7 @@ pub fn forms(kind: Kind) -> String {
         Int => "an integer".into(),
         Float => "a number".into(),
         String | StringName | NodePath => "a string".into(),
-        Object => "a \"res://...\" resource path, or null".into(),
+        Object => "a \"res://...\" resource path, {\"type\": \"Class\", ...properties} for a new resource, or null".into(),
         Color => "\"#rrggbb\", \"#rrggbbaa\", a colour name, [r, g, b, a], {\"r\":..,\"g\":..,\"b\":..,\"a\":..} or \"Color(r, g, b, a)\" with 0..1 components".into(),
         _ => match kind.components() {
             Some((keys, n)) => format!(
@@ -850,6 +867,17 @@ mod tests {
             plan(&json!(null), Kind::Object, &Hint::None).unwrap(),
             Plan::Null
         );
+        let Plan::NewResource { class, properties } = plan(
+            &json!({"type": "CircleShape2D", "radius": 8}),
+            Kind::Object,
+            &Hint::Resource("Shape2D"),
+        )
+        .unwrap() else {
+            panic!("expected a new resource");
+        };
+        assert_eq!(class, "CircleShape2D");
+        assert_eq!(Value::Object(properties), json!({"radius": 8}));
+        assert!(plan(&json!({"radius": 8}), Kind::Object, &Hint::None).is_err());
         let err = plan(
             &json!("icon.svg"),
             Kind::Object,

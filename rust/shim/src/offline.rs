@@ -383,6 +383,10 @@ impl Project {
                         Converted::Resource(res) => {
                             Converted::Resource(self.check_resource(&res, &prop.type_name, name)?)
                         }
+                        Converted::NewResource { class, properties } => {
+                            self.check_new_resource(&class, &properties, &prop.type_name, name)?;
+                            Converted::NewResource { class, properties }
+                        }
                         other => other,
                     }
                 }
@@ -422,6 +426,14 @@ impl Project {
                         .map_err(|e| scene_error("", e))?;
                     continue;
                 }
+                Converted::NewResource { class, properties } => {
+                    let (id, json) = self.embed(scene, &class, &properties)?;
+                    written.insert(name.clone(), json);
+                    scene
+                        .set_property(&node.path, &name, Value::sub_ref(&id))
+                        .map_err(|e| scene_error("", e))?;
+                    continue;
+                }
             };
             written.insert(name.clone(), to_json(&value));
             scene
@@ -429,6 +441,102 @@ impl Project {
                 .map_err(|e| scene_error("", e))?;
         }
         Ok(written)
+    }
+
+    /// Checks that a new resource's class exists, fits the property, and
+    /// takes every given property in an accepted form.
+    fn check_new_resource(
+        &self,
+        class: &str,
+        properties: &Map<String, Json>,
+        wanted: &str,
+        property: &str,
+    ) -> Result<(), ErrorBody> {
+        let db = ClassDb::get();
+        if db.class(class).is_none() || !db.is_a(class, "Resource") {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidValue,
+                format!("{property}: {class:?} is not a resource class"),
+            )
+            .with_hint("give \"type\" as a Resource class such as CircleShape2D"));
+        }
+        if db.class(wanted).is_some() && !db.is_a(class, wanted) {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidValue,
+                format!("{property}: expected a {wanted}, {class} is not one"),
+            )
+            .with_hint(format!("give \"type\" as a {wanted} class")));
+        }
+        for (name, json) in properties {
+            let (kind, hint) =
+                db.property(class, name)
+                    .map(|p| db.kind_of(p))
+                    .ok_or_else(|| {
+                        ErrorBody::new(
+                            ErrorCode::PropertyNotFound,
+                            format!("{class} has no property {name:?}"),
+                        )
+                        .with_hint(format!("call get_class_info for {class}"))
+                    })?;
+            let path = format!("{property}.{name}");
+            match from_json(json, kind, &hint).map_err(|e| invalid_value(&path, &e))? {
+                Converted::Resource(res) => {
+                    let wanted = db.property(class, name).map(|p| p.type_name.clone());
+                    self.check_resource(&res, wanted.as_deref().unwrap_or(""), &path)?;
+                }
+                Converted::NewResource {
+                    class: c,
+                    properties: p,
+                } => {
+                    let wanted = db.property(class, name).map(|p| p.type_name.clone());
+                    self.check_new_resource(&c, &p, wanted.as_deref().unwrap_or(""), &path)?;
+                }
+                Converted::Value(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a checked new resource (and any it holds) as sub_resources;
+    /// returns its id and the JSON the live editor would report.
+    fn embed(
+        &self,
+        scene: &mut Scene,
+        class: &str,
+        properties: &Map<String, Json>,
+    ) -> Result<(String, Json), ErrorBody> {
+        let db = ClassDb::get();
+        let mut values = Vec::new();
+        let mut reported = Map::new();
+        reported.insert("type".into(), Json::String(class.to_owned()));
+        for (name, json) in properties {
+            let Some(prop) = db.property(class, name) else {
+                continue;
+            };
+            let (kind, hint) = db.kind_of(prop);
+            let value = match from_json(json, kind, &hint).map_err(|e| invalid_value(name, &e))? {
+                Converted::Value(v) => {
+                    reported.insert(name.clone(), to_json(&v));
+                    v
+                }
+                Converted::Resource(res) => {
+                    let res = paths::normalize(&res)?;
+                    let (c, uid) = self.resource_info(&res);
+                    reported.insert(name.clone(), Json::String(res.clone()));
+                    Value::ext_ref(&scene.ext_resource(&c, &res, uid.as_deref()))
+                }
+                Converted::NewResource {
+                    class: c,
+                    properties: p,
+                } => {
+                    let (id, json) = self.embed(scene, &c, &p)?;
+                    reported.insert(name.clone(), json);
+                    Value::sub_ref(&id)
+                }
+            };
+            values.push((name.clone(), value));
+        }
+        Ok((scene.sub_resource(class, values), Json::Object(reported)))
     }
 
     /// Checks a resource file exists and fits the property's class.
@@ -571,6 +679,8 @@ impl Project {
             script_path: path,
             bytes: p.content.len() as u64,
             created,
+            valid: None,
+            errors: Vec::new(),
         })
     }
 

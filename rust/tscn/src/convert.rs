@@ -17,6 +17,12 @@ pub enum Converted {
     Value(Value),
     /// A `res://` (or `uid://`) path to reference through an ext_resource.
     Resource(String),
+    /// A new resource to embed as a sub_resource: its class and its
+    /// properties, still JSON because their kinds depend on the class.
+    NewResource {
+        class: String,
+        properties: serde_json::Map<String, Json>,
+    },
 }
 
 /// Converts `json` for a property of `kind`.
@@ -50,6 +56,9 @@ pub fn from_json(json: &Json, kind: Kind, hint: &Hint<'_>) -> Result<Converted, 
             )
         }
         Plan::Resource(path) => return Ok(Converted::Resource(path)),
+        Plan::NewResource { class, properties } => {
+            return Ok(Converted::NewResource { class, properties });
+        }
         Plan::Json(j) => structural(&j),
     }))
 }

@@ -497,6 +497,33 @@ impl Scene {
         id
     }
 
+    /// Adds a `[sub_resource]` of `class` with `properties`, after the last
+    /// resource section, and returns its id.
+    pub fn sub_resource(&mut self, class: &str, properties: Vec<(String, Value)>) -> String {
+        let resources: Vec<(usize, String)> = self
+            .doc
+            .sections()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.tag() == "ext_resource" || s.tag() == "sub_resource")
+            .map(|(i, s)| (i, s.header().str("id").unwrap_or_default().to_owned()))
+            .collect();
+        let id = loop {
+            let id = format!("{class}_{}", ids::scene_unique_id());
+            if !resources.iter().any(|(_, e)| *e == id) {
+                break id;
+            }
+        };
+        let header = Header::new("sub_resource")
+            .with("type", string(class))
+            .with("id", string(&id));
+        let after = resources.last().map_or(0, |(i, _)| *i);
+        self.doc
+            .insert_after(after, Section::new(header, properties), "\n\n");
+        self.fix_load_steps();
+        id
+    }
+
     /// Keeps `load_steps`, where a file has it, equal to resources + 1.
     fn fix_load_steps(&mut self) {
         if self.doc.sections()[0].header().attr("load_steps").is_none() {
@@ -651,5 +678,27 @@ mod tests {
         assert!(text.starts_with(&expected_start), "{text}");
         assert!(text.contains("[node name=\"Hero\" type=\"Sprite2D\" parent=\".\" unique_id="));
         assert!(Scene::parse("[gd_resource]\n").is_err());
+    }
+
+    #[test]
+    fn sub_resources_follow_the_resources() {
+        let mut scene = Scene::new("Node2D", "Level").unwrap();
+        let ext = scene.ext_resource("Script", "res://a.gd", None);
+        let sub = scene.sub_resource("CircleShape2D", vec![("radius".into(), Value::Float(8.0))]);
+        assert!(sub.starts_with("CircleShape2D_"), "{sub}");
+        scene
+            .set_property(
+                ".",
+                "shape",
+                Value::Call("SubResource".into(), vec![Value::String(sub.clone())]),
+            )
+            .unwrap();
+        let text = scene.write();
+        let expected = format!(
+            "[ext_resource type=\"Script\" path=\"res://a.gd\" id=\"{ext}\"]\n\n[sub_resource type=\"CircleShape2D\" id=\"{sub}\"]\nradius = 8.0\n\n[node name=\"Level\""
+        );
+        assert!(text.contains(&expected), "{text}");
+        let reparsed = Scene::parse(&text).unwrap();
+        assert_eq!(reparsed.write(), text);
     }
 }

@@ -41,6 +41,11 @@ impl Value {
         Value::Call("ExtResource".into(), vec![Value::String(id.to_owned())])
     }
 
+    /// `SubResource("id")`.
+    pub fn sub_ref(id: &str) -> Value {
+        Value::Call("SubResource".into(), vec![Value::String(id.to_owned())])
+    }
+
     /// The id inside `ExtResource("id")`.
     pub fn ext_resource(&self) -> Option<&str> {
         self.call_string("ExtResource")

@@ -20,12 +20,7 @@ pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState,
         project_name: setting_string("application/config/name").unwrap_or_default(),
         project_path: project_root().display().to_string(),
         edited_scene: edited_scene().map(|s| s.path),
-        open_scenes: editor
-            .get_open_scenes()
-            .to_vec()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        open_scenes: super::workspace::open_scene_paths(),
         playing,
         playing_scene: playing
             .then(|| editor.get_playing_scene().to_string())
@@ -41,7 +36,7 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
     let root = project_root();
     let mut scenes = Vec::new();
     let mut scripts = Vec::new();
-    collect_files(&root, &root, &mut |res| {
+    super::files::walk(&root, true, &mut |res, _| {
         if res.ends_with(".tscn") || res.ends_with(".scn") {
             scenes.push(res);
         } else if res.ends_with(".gd") {
@@ -128,46 +123,11 @@ pub fn stop_project(_: &mut Ctx, _: StopProject) -> Result<ProjectStopped, Error
 }
 
 pub fn undo(_: &mut Ctx, params: Undo) -> Result<HistoryStep, ErrorBody> {
-    step_history(params.scene_path.as_deref(), false)
+    super::history::undo(params.scene_path.as_deref())
 }
 
 pub fn redo(_: &mut Ctx, params: Redo) -> Result<HistoryStep, ErrorBody> {
-    step_history(params.scene_path.as_deref(), true)
-}
-
-/// Moves one step through the scene's undo history.
-fn step_history(scene_path: Option<&str>, forward: bool) -> Result<HistoryStep, ErrorBody> {
-    let scene = super::scene(scene_path)?;
-    let manager = super::undo_manager()?;
-    let id = manager.get_object_history_id(&scene.root);
-    let mut history = manager
-        .get_history_undo_redo(id)
-        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the scene has no undo history"))?;
-    let (possible, verb) = if forward {
-        (history.has_redo(), "redo")
-    } else {
-        (history.has_undo(), "undo")
-    };
-    if !possible {
-        return Err(ErrorBody::new(
-            ErrorCode::InvalidOperation,
-            format!("nothing to {verb} in {}", scene.path),
-        )
-        .with_hint("the history is empty in that direction"));
-    }
-    // Undo reports the action it reverts; redo the one it re-applies.
-    let action = if forward {
-        history.redo();
-        history.get_current_action_name().to_string()
-    } else {
-        let name = history.get_current_action_name().to_string();
-        history.undo();
-        name
-    };
-    Ok(HistoryStep {
-        scene_path: scene.path,
-        action,
-    })
+    super::history::redo(params.scene_path.as_deref())
 }
 
 pub fn godot_version() -> String {
@@ -178,31 +138,9 @@ pub fn godot_version() -> String {
         .unwrap_or_default()
 }
 
-fn setting_string(name: &str) -> Option<String> {
+pub(super) fn setting_string(name: &str) -> Option<String> {
     let settings = ProjectSettings::singleton();
     settings
         .has_setting(name)
         .then(|| settings.get_setting(name).to_string())
-}
-
-/// Walks the project folder, skipping hidden folders (`.godot`, `.git`).
-fn collect_files(root: &std::path::Path, dir: &std::path::Path, found: &mut dyn FnMut(String)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            collect_files(root, &path, found);
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            found(format!("res://{}", rel.to_string_lossy()));
-        }
-    }
 }

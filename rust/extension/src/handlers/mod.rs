@@ -4,11 +4,20 @@
 //! typed result; [`routes`] is the only place that lists them. Shared
 //! lookups (the edited scene, nodes by path, the undo manager) live here.
 
+mod docs;
 mod editor;
 pub use editor::godot_version;
+mod files;
+mod history;
 mod node;
+mod project;
+mod resource;
 mod scene;
 mod script;
+mod signal;
+mod source;
+mod tree;
+mod workspace;
 
 use godot::classes::{EditorInterface, EditorUndoRedoManager, Node, ProjectSettings};
 use godot::prelude::*;
@@ -53,6 +62,44 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(node::remove_node),
         route(script::write_script),
         route(script::attach_script),
+        route(tree::get_node_properties),
+        route(tree::duplicate_node),
+        route(tree::rename_node),
+        route(tree::move_node),
+        route(tree::find_nodes),
+        route(tree::instantiate_scene),
+        route(tree::add_to_group),
+        route(tree::remove_from_group),
+        route(signal::list_signals),
+        route(signal::connect_signal),
+        route(signal::disconnect_signal),
+        route(source::read_script),
+        route(source::patch_script),
+        route(source::validate_script),
+        route(resource::create_resource),
+        route(resource::get_resource),
+        route(resource::set_resource_properties),
+        route(project::get_project_setting),
+        route(project::set_project_setting),
+        route(project::set_main_scene),
+        route(project::list_input_actions),
+        route(project::add_input_action),
+        route(project::remove_input_action),
+        route(project::list_autoloads),
+        route(project::add_autoload),
+        route(project::remove_autoload),
+        route(files::list_files),
+        route(files::search_files),
+        route(files::read_text_file),
+        route(files::write_text_file),
+        route(docs::get_class_info),
+        route(docs::search_classes),
+        route(workspace::get_open_scenes),
+        route(workspace::close_scene),
+        route(workspace::get_selection),
+        route(workspace::select_nodes),
+        route(history::get_undo_history),
+        route(history::batch),
     ]
 }
 
@@ -73,6 +120,36 @@ pub fn project_root() -> std::path::PathBuf {
 /// A `res://` path's location on disk, refusing escapes through symlinks.
 fn fs_path(res_path: &str) -> Result<std::path::PathBuf, ErrorBody> {
     paths::to_fs(&project_root(), res_path)
+}
+
+/// Saves a resource (a scene, too) to `res_path`, creating missing folders,
+/// and tells the editor's file system about it.
+fn save_resource(resource: &Gd<godot::classes::Resource>, res_path: &str) -> Result<(), ErrorBody> {
+    create_parent_folders(res_path)?;
+    godot_result(
+        godot::classes::ResourceSaver::singleton()
+            .save_ex(resource)
+            .path(res_path)
+            .done(),
+        &format!("saving {res_path}"),
+    )?;
+    if let Some(mut fs) = editor().get_resource_filesystem() {
+        fs.update_file(res_path);
+    }
+    Ok(())
+}
+
+/// Creates the missing folders for a new file at `res_path`.
+fn create_parent_folders(res_path: &str) -> Result<(), ErrorBody> {
+    match fs_path(res_path)?.parent() {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| {
+            ErrorBody::new(
+                ErrorCode::IoError,
+                format!("cannot create the folder for {res_path}: {e}"),
+            )
+        }),
+        None => Ok(()),
+    }
 }
 
 fn scene_file_exists(res_path: &str) -> Result<bool, ErrorBody> {
@@ -187,11 +264,28 @@ fn scene_label(root: &Gd<Node>) -> String {
     }
 }
 
-/// Starts one undoable editor action; the caller adds operations and commits.
+use history::commit;
+
+/// Starts one undoable editor action; the caller adds operations and
+/// finishes with [`commit`].
 fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
     let mut undo = undo_manager()?;
     undo.create_action(&format!("MCP: {name}"));
     Ok(undo)
+}
+
+/// Records putting a new `node` (kept alive by the history) under `parent`,
+/// owned by the scene `root` so that it is saved.
+fn add_new_child(
+    undo: &mut Gd<EditorUndoRedoManager>,
+    parent: &Gd<Node>,
+    node: &Gd<Node>,
+    root: &Gd<Node>,
+) {
+    undo.add_do_method(parent, "add_child", vslice![node.clone(), true]);
+    undo.add_do_method(node, "set_owner", vslice![root.clone()]);
+    undo.add_do_reference(node);
+    undo.add_undo_method(parent, "remove_child", vslice![node.clone()]);
 }
 
 fn undo_manager() -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use godot_mcp_protocol::names::valid_node_name;
 
 use super::scene::{count_nodes, instantiate_node};
-use super::{Ctx, find_node, relative_path, scene, undo_action};
+use super::{Ctx, add_new_child, commit, find_node, relative_path, scene, undo_action};
 use crate::convert;
 
 pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
@@ -41,11 +41,8 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
         node.set(property.as_str(), value);
     }
     let mut undo = undo_action(&format!("add {name}"))?;
-    undo.add_do_method(&parent, "add_child", vslice![node.clone(), true]);
-    undo.add_do_method(&node, "set_owner", vslice![scene.root.clone()]);
-    undo.add_do_reference(&node);
-    undo.add_undo_method(&parent, "remove_child", vslice![node.clone()]);
-    undo.commit_action();
+    add_new_child(&mut undo, &parent, &node, &scene.root);
+    commit(undo);
     Ok(NodeAdded {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -70,7 +67,7 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
         undo.add_do_property(&node, property.as_str(), value);
         undo.add_undo_property(&node, property.as_str(), &node.get(property.as_str()));
     }
-    undo.commit_action();
+    commit(undo);
     Ok(NodeEdited {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -109,7 +106,7 @@ pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, Error
         undo.add_undo_method(n, "set_owner", vslice![scene.root.clone()]);
     }
     undo.add_undo_reference(&node);
-    undo.commit_action();
+    commit(undo);
     Ok(NodeRemoved {
         scene_path: scene.path,
         node_path,

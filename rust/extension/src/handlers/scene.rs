@@ -1,15 +1,15 @@
 //! Scene files: create, open, save, and list their node trees.
 
-use godot::classes::{ClassDb, Node, PackedScene, ResourceSaver};
+use godot::classes::{ClassDb, Node, PackedScene};
 use godot::obj::{Gd, NewGd, Singleton};
 use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::*;
 use godot_mcp_protocol::names::{pascal_case, valid_node_name};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
-use serde_json::Map;
 
 use super::{
-    Ctx, SCENE_EXTENSIONS, edited_scene, editor, fs_path, godot_result, open, relative_path, scene,
+    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor, fs_path, godot_result,
+    open, relative_path, save_resource, scene,
 };
 use crate::convert;
 
@@ -28,28 +28,11 @@ pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, Er
     };
     let mut root = instantiate_node(&params.root_type)?;
     root.set_name(&root_name);
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            ErrorBody::new(
-                ErrorCode::IoError,
-                format!("cannot create the folder for {path}: {e}"),
-            )
-        })?;
-    }
     let mut packed = PackedScene::new_gd();
     let packed_ok = packed.pack(&root);
     root.free();
     godot_result(packed_ok, "packing the scene")?;
-    godot_result(
-        ResourceSaver::singleton()
-            .save_ex(&packed)
-            .path(&path)
-            .done(),
-        &format!("saving {path}"),
-    )?;
-    if let Some(mut fs) = editor().get_resource_filesystem() {
-        fs.update_file(&path);
-    }
+    save_resource(&packed.upcast(), &path)?;
     open(&path)?;
     Ok(SceneCreated {
         scene_path: path,
@@ -86,13 +69,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
         }
         Some(requested) => {
             let path = paths::normalize_file(&requested, SCENE_EXTENSIONS)?;
-            let open_scenes: Vec<String> = editor
-                .get_open_scenes()
-                .to_vec()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if open_scenes.contains(&path) {
+            if super::workspace::open_scene_paths().contains(&path) {
                 scene(Some(&path))?;
                 godot_result(editor.save_scene(), &format!("saving {path}"))?;
             } else if fs_path(&path)?.exists() {
@@ -106,11 +83,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                     super::no_scene("no scene is open to save")
                         .with_hint("call open_scene or create_scene first")
                 })?;
-                if let Some(dir) = fs_path(&path)?.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        ErrorBody::new(ErrorCode::IoError, format!("cannot create the folder: {e}"))
-                    })?;
-                }
+                create_parent_folders(&path)?;
                 editor.save_scene_as(&path);
             }
             path
@@ -145,7 +118,7 @@ struct TreeOptions {
 
 /// Children that belong to the scene (owned by its root); the insides of
 /// instanced scenes are theirs, not ours.
-fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
+pub(super) fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
     node.get_children()
         .iter_shared()
         .filter(|c| c.get_owner().as_ref() == Some(root))
@@ -182,30 +155,21 @@ fn node_info(root: &Gd<Node>, node: &Gd<Node>, depth: u32, options: &TreeOptions
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty()),
         instance: (node != root && !instance.is_empty()).then_some(instance),
-        groups: node
-            .get_groups()
-            .iter_shared()
-            .map(|g| g.to_string())
-            .filter(|g| !g.starts_with('_'))
-            .collect(),
-        properties: options.properties.then(|| changed_properties(node)),
+        groups: visible_groups(node),
+        properties: options
+            .properties
+            .then(|| convert::changed_properties(&node.clone().upcast())),
         children: listed,
         hidden_children: hidden,
     }
 }
 
-/// Stored, inspector-visible properties whose value differs from the class default.
-fn changed_properties(node: &Gd<Node>) -> Map<String, serde_json::Value> {
-    let class = node.get_class().to_string();
-    let object = node.clone().upcast();
-    convert::properties(&object)
-        .into_iter()
-        .filter(|p| p.is_editor_visible() && p.name != "script")
-        .filter_map(|p| {
-            let value = object.get(&p.name);
-            (value != convert::class_default(&class, &p.name))
-                .then(|| (p.name, convert::to_json(&value)))
-        })
+/// The node's groups, without the editor's internal ones (`_...`).
+pub(super) fn visible_groups(node: &Gd<Node>) -> Vec<String> {
+    node.get_groups()
+        .iter_shared()
+        .map(|g| g.to_string())
+        .filter(|g| !g.starts_with('_'))
         .collect()
 }
 

@@ -5,32 +5,36 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::script::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, editor, find_node, fs_path, relative_path, scene, undo_action};
+use super::{Ctx, commit, editor, find_node, fs_path, relative_path, scene, undo_action};
 
 pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, ErrorBody> {
     let path = paths::normalize_file(&params.script_path, &["gd"])?;
-    let file = fs_path(&path)?;
-    let created = !file.exists();
-    paths::write_atomically(&file, params.content.as_bytes())
-        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
-    // A script already loaded (attached, or open in the script editor) must
-    // see the new text, not its cached copy.
-    if ResourceLoader::singleton().has_cached(&path)
+    let created = !fs_path(&path)?.exists();
+    let saved = super::source::save(&path, &params.content)?;
+    Ok(ScriptWritten {
+        script_path: saved.script_path,
+        bytes: saved.bytes,
+        created,
+        valid: Some(saved.valid),
+        errors: saved.errors,
+    })
+}
+
+/// Lets a script the editor already loaded (attached, or open in the script
+/// editor) see new text instead of its cached copy, and the file system dock
+/// see the file.
+pub(super) fn reload_if_cached(path: &str, content: &str) {
+    if ResourceLoader::singleton().has_cached(path)
         && let Some(mut script) = ResourceLoader::singleton()
-            .load(&path)
+            .load(path)
             .and_then(|r| r.try_cast::<Script>().ok())
     {
-        script.set_source_code(&params.content);
+        script.set_source_code(content);
         script.reload_ex().keep_state(true).done();
     }
     if let Some(mut fs) = editor().get_resource_filesystem() {
-        fs.update_file(&path);
+        fs.update_file(path);
     }
-    Ok(ScriptWritten {
-        script_path: path,
-        bytes: params.content.len() as u64,
-        created,
-    })
 }
 
 pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached, ErrorBody> {
@@ -69,7 +73,7 @@ pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached
     let mut undo = undo_action(&format!("attach script to {}", node.get_name()))?;
     undo.add_do_property(&node, "script", &script.to_variant());
     undo.add_undo_property(&node, "script", &node.get("script"));
-    undo.commit_action();
+    commit(undo);
     Ok(ScriptAttached {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),

@@ -116,21 +116,21 @@ pub struct ProjectStopped {
     pub was_playing: bool,
 }
 
-/// Undo the last edit in a scene's history (the editor's Ctrl+Z), e.g. one whole add_node or edit_node call.
+/// Undo the last edit (the editor's Ctrl+Z): one whole tool call or batch, in the scene or the project history.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Undo {
-    /// res:// path of the scene whose history to use; defaults to the edited scene.
+    /// Use this scene's history instead of the last edit made through these tools.
     #[serde(default)]
     pub scene_path: Option<String>,
 }
 command!(Undo, "undo", read_only = false, output = HistoryStep);
 
-/// Redo the last undone edit in a scene's history (the editor's Ctrl+Shift+Z).
+/// Redo the last undone edit (the editor's Ctrl+Shift+Z).
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Redo {
-    /// res:// path of the scene whose history to use; defaults to the edited scene.
+    /// Use this scene's history instead of the last edit undone through these tools.
     #[serde(default)]
     pub scene_path: Option<String>,
 }
@@ -138,7 +138,9 @@ command!(Redo, "redo", read_only = false, output = HistoryStep);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryStep {
-    pub scene_path: String,
+    /// The scene whose history moved; absent for the project history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene_path: Option<String>,
     /// Name of the action undone or redone, e.g. `MCP: add Hero`.
     pub action: String,
 }

@@ -4,11 +4,20 @@
 //! descriptions, so they say exactly what a model needs to call the tool
 //! right the first time, and nothing more.
 
+pub mod docs;
 pub mod editor;
+pub mod files;
+pub mod history;
 pub mod node;
+pub mod project;
+pub mod resource;
 pub mod scene;
 pub mod script;
 pub mod session;
+pub mod signal;
+pub mod source;
+pub mod tree;
+pub mod workspace;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Create or overwrite a GDScript file (written atomically) and let the editor reload it.
+/// Create or overwrite a GDScript file (written atomically), let the editor reload it, and report whether Godot parses it (with errors and lines). The file is written either way.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteScript {
@@ -27,6 +27,12 @@ pub struct ScriptWritten {
     pub bytes: u64,
     /// False when an existing file was replaced.
     pub created: bool,
+    /// True when Godot parses and compiles the script; absent when no editor
+    /// checked it (offline mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<super::source::ScriptError>,
 }
 
 /// Attach an existing script file to a node. One undo step.

@@ -1,0 +1,191 @@
+//! GDScript source: reading, patching by exact text, and checking it with
+//! Godot's own parser.
+//!
+//! Godot reports a script's first parse or compile error only through its
+//! error log (with the line), not through `reload()`'s return value. So the
+//! check compiles a private copy of the source while a [`ParseErrorLog`] is
+//! registered as a logger, and keeps what it hears on the main thread.
+
+use std::sync::Mutex;
+
+use godot::classes::{GDScript, ILogger, Os, ScriptBacktrace};
+use godot::prelude::*;
+use godot_mcp_protocol::commands::source::*;
+use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+
+use super::script::reload_if_cached;
+use super::{Ctx, fs_path};
+use godot_mcp_protocol::paths::write_atomically;
+
+pub fn read_script(_: &mut Ctx, params: ReadScript) -> Result<ScriptSource, ErrorBody> {
+    let (path, content) = read(&params.script_path)?;
+    Ok(ScriptSource {
+        script_path: path,
+        lines: content.lines().count(),
+        content,
+    })
+}
+
+pub fn patch_script(_: &mut Ctx, params: PatchScript) -> Result<ScriptChecked, ErrorBody> {
+    let (path, mut content) = read(&params.script_path)?;
+    if params.edits.is_empty() {
+        return Err(ErrorBody::new(ErrorCode::InvalidParams, "no edits given")
+            .with_hint("pass edits as [{\"old\": text, \"new\": text}]"));
+    }
+    for (i, edit) in params.edits.iter().enumerate() {
+        let count = if edit.old.is_empty() {
+            0
+        } else {
+            content.matches(edit.old.as_str()).count()
+        };
+        if count != 1 {
+            let why = if count == 0 {
+                "does not occur"
+            } else {
+                "occurs more than once"
+            };
+            return Err(ErrorBody::new(
+                ErrorCode::AnchorMismatch,
+                format!("edit {} of {}: its old text {why} in {path} ({count} matches); nothing was written", i + 1, params.edits.len()),
+            )
+            .with_hint(if count == 0 {
+                "read_script shows the current text; copy the old text exactly, whitespace included"
+            } else {
+                "include more surrounding lines in old so it matches once"
+            }));
+        }
+        content = content.replacen(edit.old.as_str(), &edit.new, 1);
+    }
+    save(&path, &content)
+}
+
+pub fn validate_script(_: &mut Ctx, params: ValidateScript) -> Result<ScriptCheck, ErrorBody> {
+    let source = match (params.script_path, params.content) {
+        (Some(path), None) => read(&path)?.1,
+        (None, Some(content)) => content,
+        _ => {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidParams,
+                "pass exactly one of script_path and content",
+            )
+            .with_hint("script_path checks a file, content checks text"));
+        }
+    };
+    let errors = check(&source);
+    Ok(ScriptCheck {
+        valid: errors.is_empty(),
+        errors,
+    })
+}
+
+/// Writes a script atomically, lets the editor see it, and checks it.
+pub(super) fn save(path: &str, content: &str) -> Result<ScriptChecked, ErrorBody> {
+    let file = fs_path(path)?;
+    write_atomically(&file, content.as_bytes())
+        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
+    reload_if_cached(path, content);
+    let errors = check(content);
+    Ok(ScriptChecked {
+        script_path: path.to_owned(),
+        bytes: content.len() as u64,
+        valid: errors.is_empty(),
+        errors,
+    })
+}
+
+fn read(script_path: &str) -> Result<(String, String), ErrorBody> {
+    let path = paths::normalize_file(script_path, &["gd"])?;
+    let content = std::fs::read_to_string(fs_path(&path)?).map_err(|e| {
+        ErrorBody::new(
+            ErrorCode::ScriptNotFound,
+            format!("cannot read {path}: {e}"),
+        )
+        .with_hint("get_project_info lists the project's scripts")
+    })?;
+    Ok((path, content))
+}
+
+/// Godot's parse and compile errors for `source`, empty when it compiles.
+pub(super) fn check(source: &str) -> Vec<ScriptError> {
+    let mut script = GDScript::new_gd();
+    // `class_name` would clash with the real script that declares it; a
+    // comment keeps the line numbers.
+    let source: String = source
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("class_name ") {
+                format!("#{l}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    script.set_source_code(&source);
+    let log = ParseErrorLog::new_gd();
+    let mut os = Os::singleton();
+    *HEARD.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    os.add_logger(&log);
+    let result = script.reload();
+    os.remove_logger(&log);
+    let heard = HEARD
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    if result == godot::global::Error::OK {
+        return Vec::new();
+    }
+    if heard.is_empty() {
+        return vec![ScriptError {
+            line: 0,
+            message: format!("Godot could not compile the script ({result:?})"),
+        }];
+    }
+    heard
+}
+
+/// What the logger heard while a check ran; `None` outside a check.
+static HEARD: Mutex<Option<Vec<ScriptError>>> = Mutex::new(None);
+
+/// Collects errors logged on the main thread during a check.
+#[derive(GodotClass)]
+#[class(base = Logger, init, internal, tool)]
+struct ParseErrorLog {}
+
+#[godot_api]
+impl ILogger for ParseErrorLog {
+    fn log_error(
+        &mut self,
+        _function: GString,
+        _file: GString,
+        line: i32,
+        code: GString,
+        rationale: GString,
+        _editor_notify: bool,
+        _error_type: i32,
+        _script_backtraces: Array<Gd<ScriptBacktrace>>,
+    ) {
+        if !godot::init::is_main_thread() {
+            return;
+        }
+        let text = if rationale.is_empty() {
+            code
+        } else {
+            rationale
+        };
+        let message = text.to_string();
+        let message = message
+            .strip_prefix("Parse Error: ")
+            .unwrap_or(&message)
+            .to_owned();
+        if let Some(heard) = HEARD.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            heard.push(ScriptError {
+                line: line.max(0) as u32,
+                message,
+            });
+        }
+    }
+
+    fn log_message(&mut self, _message: GString, _error: bool) {}
+}

@@ -1,0 +1,59 @@
+//! The editor's undo history, and running several commands as one step.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Properties, command};
+
+/// List the actions in the edited scene's undo history and in the project history (settings, resources), oldest first.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetUndoHistory {}
+command!(
+    GetUndoHistory,
+    "get_undo_history",
+    read_only = true,
+    output = UndoHistories
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoHistories {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<UndoHistory>,
+    pub project: UndoHistory,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoHistory {
+    /// The scene's res:// path, or `project`.
+    pub name: String,
+    pub actions: Vec<String>,
+    /// Actions from the start of the list that are done; the rest can be redone.
+    pub done: usize,
+}
+
+/// Run several commands in order as one undo step. If one fails, the steps already done are rolled back and the error names the failed step.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// The commands, e.g. `[{"action": "add_node", "params": {...}}]`.
+    pub commands: Vec<BatchCommand>,
+}
+command!(Batch, "batch", read_only = false, output = BatchDone);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCommand {
+    /// A tool name.
+    pub action: String,
+    /// That tool's arguments.
+    #[serde(default)]
+    pub params: Properties,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchDone {
+    /// Each command's result, in order.
+    pub results: Vec<Value>,
+}
