@@ -286,6 +286,37 @@ pub fn run_game_headless(project: &Path) -> Result<(), String> {
     std::fs::write(&settings, text).map_err(|e| e.to_string())
 }
 
+/// A scene of `n` nodes, ten children a node, of a few common classes: `N1`
+/// to `N{n-1}` under a `Root` Node2D, in file (pre-)order by parent.
+pub fn generated_scene(n: usize) -> String {
+    let mut text = String::from("[gd_scene format=3]\n\n[node name=\"Root\" type=\"Node2D\"]\n");
+    let mut paths = vec![String::from(".")];
+    for i in 1..n {
+        let parent = (i - 1) / 10;
+        let name = format!("N{i}");
+        let class = ["Node2D", "Sprite2D", "Label", "Marker2D"][i % 4];
+        text.push_str(&format!(
+            "\n[node name=\"{name}\" type=\"{class}\" parent=\"{}\"",
+            paths[parent]
+        ));
+        if i % 7 == 0 {
+            text.push_str(" groups=[\"tagged\"]");
+        }
+        text.push_str("]\n");
+        if class == "Label" {
+            text.push_str(&format!("text = \"label {i}\"\n"));
+        } else {
+            text.push_str(&format!("position = Vector2({}, {})\n", i % 97, i % 89));
+        }
+        paths.push(if parent == 0 {
+            name
+        } else {
+            format!("{}/{name}", paths[parent])
+        });
+    }
+    text
+}
+
 /// A fresh copy of the sample project in a temporary folder.
 pub fn sample_project_copy(tag: &str) -> Result<PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("godot-mcp-{tag}-{}", std::process::id()));
@@ -525,6 +556,23 @@ impl RawClient {
             let frame = self.recv_any(timeout).await?;
             if frame.get("event").is_none() {
                 return Ok(frame);
+            }
+        }
+    }
+
+    /// The next response's text as sent (events are skipped), within `timeout`.
+    pub async fn recv_text(&mut self, timeout: Duration) -> Result<String, String> {
+        loop {
+            let next = tokio::time::timeout(timeout, self.ws.next())
+                .await
+                .map_err(|_| "no frame within the timeout".to_string())?;
+            match next {
+                Some(Ok(Message::Text(t))) if !t.as_str().starts_with("{\"event\"") => {
+                    return Ok(t.as_str().to_owned());
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("connection closed".into()),
             }
         }
     }

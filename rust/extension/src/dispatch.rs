@@ -103,6 +103,27 @@ fn to_json<T: serde::Serialize>(output: T) -> Result<Value, ErrorBody> {
     })
 }
 
+/// What one frame's drain did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    pub handled: u32,
+    /// Answers from earlier frames that were given a turn.
+    pub polled: usize,
+    /// Requests still queued or waiting to answer.
+    pub pending: usize,
+}
+
+impl Drained {
+    pub fn busy(&self) -> bool {
+        self.handled > 0 || self.pending > 0
+    }
+
+    /// Whether the frame did any request work.
+    pub fn worked(&self) -> bool {
+        self.handled > 0 || self.polled > 0
+    }
+}
+
 /// What the dispatcher needs from its handlers' context.
 pub trait Context {
     fn dispatch_stats(&mut self) -> &mut DispatchStats;
@@ -163,8 +184,10 @@ impl<C: Context> Dispatcher<C> {
 
     /// Finishes deferred answers that are ready, then handles queued
     /// requests until the cap, the time budget or the queues run out.
-    pub fn drain(&mut self, inbound: &Receiver<Packet>, ctx: &mut C) {
+    /// Returns how many requests it handled, and whether any are left.
+    pub fn drain(&mut self, inbound: &Receiver<Packet>, ctx: &mut C) -> Drained {
         let start = Instant::now();
+        let polled = self.deferred.len();
         self.poll_deferred(ctx);
         while let Ok(packet) = inbound.try_recv() {
             let conn = packet.reply.connection();
@@ -236,6 +259,11 @@ impl<C: Context> Dispatcher<C> {
         if waiting > 0 && handled > 0 {
             ctx.dispatch_stats().spilled_frames += 1;
             self.log_spill(waiting);
+        }
+        Drained {
+            handled,
+            polled,
+            pending: waiting + self.deferred.len(),
         }
     }
 

@@ -12,8 +12,10 @@ mod debugger;
 mod dispatch;
 mod error;
 mod handlers;
+mod perf;
 mod plugin;
 mod server;
+mod wake;
 mod watch;
 
 pub use error::ExtensionError;

@@ -3,7 +3,7 @@
 //! removes its discovery file) when it leaves the tree.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use godot::classes::{EditorPlugin, IEditorPlugin, Os, ProjectSettings};
 use godot::prelude::*;
@@ -14,6 +14,7 @@ use crate::debugger::GodotMcpDebugger;
 use crate::dispatch::Dispatcher;
 use crate::handlers::{self, Ctx};
 use crate::server::{Identity, PortChoice, Server};
+use crate::wake::{OsSleep, Wake};
 use crate::watch::{self, Watch};
 
 /// Requests handled per frame at most, unless `GODOT_MCP_MAX_PER_FRAME` says otherwise.
@@ -22,6 +23,10 @@ const DEFAULT_CAP: u32 = 32;
 const DEFAULT_BUDGET_MS: u64 = 4;
 /// How long an edit waits for an import to finish, unless `GODOT_MCP_IMPORT_WAIT_MS` says otherwise.
 const DEFAULT_IMPORT_WAIT_MS: u64 = 10_000;
+/// Sleep between frames while requests arrive, unless `GODOT_MCP_AWAKE_SLEEP_US` says otherwise.
+const DEFAULT_AWAKE_SLEEP_US: u64 = 250;
+/// Quiet time before the editor's own sleep comes back, unless `GODOT_MCP_AWAKE_MS` says otherwise.
+const DEFAULT_AWAKE_MS: u64 = 1_000;
 
 struct Running {
     server: Server,
@@ -33,6 +38,9 @@ struct Running {
 
 impl Running {
     fn stop(&mut self) {
+        if let Some(mut wake) = self.ctx.wake.take() {
+            wake.restore();
+        }
         self.watch.stop();
         self.server.stop();
         if let Some(file) = self.discovery_file.take() {
@@ -57,10 +65,12 @@ pub struct GodotMcpPlugin {
 #[godot_api]
 impl IEditorPlugin for GodotMcpPlugin {
     fn enter_tree(&mut self) {
+        let started = Instant::now();
         let debugger = GodotMcpDebugger::new_gd();
         self.base_mut().add_debugger_plugin(&debugger);
         match start(debugger) {
-            Ok(running) => {
+            Ok(mut running) => {
+                running.ctx.frames.startup = started.elapsed();
                 godot_print!(
                     "godot-mcp: listening on ws://{} (session {})",
                     running.server.addr,
@@ -86,13 +96,24 @@ impl IEditorPlugin for GodotMcpPlugin {
         let Some(running) = &mut self.running else {
             return;
         };
+        let now = Instant::now();
         let readiness = watch::readiness();
         running.server.set_readiness(readiness);
-        running
+        let drained = running
             .dispatcher
             .drain(&running.server.inbound, &mut running.ctx);
-        for event in running.watch.poll(watch::readiness()) {
+        let ctx = &mut running.ctx;
+        let awake = ctx.wake.as_ref().is_some_and(|w| w.is_awake());
+        let spent = drained.worked().then(|| now.elapsed());
+        ctx.frames.frame(now, awake || drained.busy(), spent);
+        if let Some(wake) = &mut ctx.wake {
+            wake.tick(drained.busy(), now);
+        }
+        for event in running.watch.poll(readiness) {
             running.server.broadcast(&event);
+        }
+        if !drained.busy() {
+            running.ctx.frames.idle_overhead(now.elapsed());
         }
     }
 }
@@ -160,6 +181,16 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
         ctx: Ctx {
             session_id,
             debugger: Some(debugger),
+            wake: Some(Wake::new(
+                OsSleep,
+                std::env::var("GODOT_MCP_WAKE").map_or(true, |v| v.trim() != "0"),
+                i64::try_from(env_number(
+                    "GODOT_MCP_AWAKE_SLEEP_US",
+                    DEFAULT_AWAKE_SLEEP_US,
+                ))
+                .unwrap_or(i64::MAX),
+                Duration::from_millis(env_number("GODOT_MCP_AWAKE_MS", DEFAULT_AWAKE_MS)),
+            )),
             ..Ctx::default()
         },
         watch: Watch::start(),

@@ -10,8 +10,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    docs, editor, files, history, node, project, resource, scene, script, session, signal, source,
-    tree, workspace,
+    docs, editor, files, history, node, perf, project, resource, scene, script, session, signal,
+    source, tree, workspace,
 };
 use crate::{ErrorBody, ErrorCode};
 
@@ -118,6 +118,7 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<session::ListSessions>(),
     spec::<session::SelectSession>(),
     spec::<history::GetUndoHistory>(),
+    spec::<perf::GetPerformance>(),
     spec::<history::Batch>(),
 ];
 

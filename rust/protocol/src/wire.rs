@@ -249,11 +249,26 @@ pub mod events {
 }
 
 /// Any frame the editor sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ServerMessage {
     Response(Response),
     Event(Event),
+}
+
+impl ServerMessage {
+    /// Decodes a frame from the editor. Tries a response first: it refuses
+    /// an event at its first key, whereas serde's untagged matching would
+    /// buffer a whole (possibly megabytes large) answer before parsing it.
+    pub fn decode(text: &str) -> serde_json::Result<ServerMessage> {
+        serde_json::from_str::<Response>(text)
+            .map(ServerMessage::Response)
+            .or_else(|response_error| {
+                serde_json::from_str::<Event>(text)
+                    .map(ServerMessage::Event)
+                    .map_err(|_| response_error)
+            })
+    }
 }
 
 impl Request {
@@ -319,11 +334,13 @@ mod tests {
 
     #[test]
     fn server_message_tells_events_from_responses() {
-        let m: ServerMessage =
-            serde_json::from_str(r#"{"event":"scene_changed","data":{}}"#).unwrap();
+        let m = ServerMessage::decode(r#"{"event":"scene_changed","data":{}}"#).unwrap();
         assert!(matches!(m, ServerMessage::Event(_)));
-        let m: ServerMessage =
-            serde_json::from_str(r#"{"id":1,"success":true,"result":null}"#).unwrap();
+        let m = ServerMessage::decode(r#"{"id":1,"success":true,"result":null}"#).unwrap();
         assert!(matches!(m, ServerMessage::Response(_)));
+        let m = ServerMessage::decode(r#"{"success":true,"id":1,"result":{"event":1}}"#).unwrap();
+        assert!(matches!(m, ServerMessage::Response(_)));
+        let e = ServerMessage::decode(r#"{"id":1}"#).unwrap_err();
+        assert!(e.to_string().contains("success"), "{e}");
     }
 }

@@ -307,7 +307,7 @@ impl EditorLink {
                 let Message::Text(text) = message else {
                     continue;
                 };
-                match serde_json::from_str::<ServerMessage>(text.as_str()) {
+                match ServerMessage::decode(text.as_str()) {
                     Ok(ServerMessage::Response(response)) => {
                         if let (Some(link), Some(readiness)) = (link.upgrade(), response.readiness)
                         {

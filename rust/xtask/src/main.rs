@@ -4,6 +4,7 @@
 //! - `cargo xtask build`: release shim and extension, library copied into `addons/godot_mcp/bin/`
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
+//! - `cargo xtask bench [--quick]`: latency, throughput and footprint against a real editor
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 mod classes;
@@ -25,9 +26,10 @@ fn main() -> ExitCode {
         Some("build") => build().map(drop),
         Some("run") => run(args.iter().any(|a| a == "--demo")),
         Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick] | classes>"
                 .into(),
         ),
     };
@@ -110,6 +112,21 @@ fn run(demo: bool) -> Result {
     let godot = godot::ensure_godot()?;
     let built = build()?;
     demo::run(&godot, &built.shim, demo)
+}
+
+/// Runs the benchmark against a real editor; it prints a table and writes
+/// `target/bench/latest.json`.
+fn bench(args: &[String]) -> Result {
+    let godot = godot::ensure_godot()?;
+    let built = build()?;
+    status(
+        cargo()
+            .args(["bench", "-p", "godot-mcp-e2e", "--bench", "editor", "--"])
+            .args(args)
+            .env("GODOT", &godot)
+            .env("GODOT_MCP_SHIM", &built.shim),
+        "benchmark",
+    )
 }
 
 fn test(filter: &[String]) -> Result {

@@ -10,6 +10,7 @@ pub use editor::godot_version;
 mod files;
 mod history;
 mod node;
+mod perf;
 mod project;
 mod resource;
 mod scene;
@@ -17,6 +18,7 @@ mod script;
 mod signal;
 mod source;
 mod tree;
+mod walk;
 mod workspace;
 
 use godot::classes::{EditorInterface, EditorUndoRedoManager, Node, ProjectSettings};
@@ -33,6 +35,9 @@ pub struct Ctx {
     /// This editor's session id, as clients see it.
     pub session_id: String,
     pub debugger: Option<Gd<crate::debugger::GodotMcpDebugger>>,
+    pub frames: crate::perf::FrameLog,
+    /// Absent until the plugin starts keeping the editor awake.
+    pub wake: Option<crate::wake::Wake<crate::wake::OsSleep>>,
 }
 
 impl Context for Ctx {
@@ -53,10 +58,11 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(editor::stop_project),
         route(editor::undo),
         route(editor::redo),
+        route(perf::get_performance),
         route(scene::create_scene),
         route(scene::open_scene),
         route(scene::save_scene),
-        route(scene::get_scene_tree),
+        route_later(scene::get_scene_tree),
         route(node::add_node),
         route(node::edit_node),
         route(node::remove_node),

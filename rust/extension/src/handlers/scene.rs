@@ -1,17 +1,20 @@
 //! Scene files: create, open, save, and list their node trees.
 
+use std::time::Duration;
+
 use godot::classes::{ClassDb, Node, PackedScene};
 use godot::obj::{Gd, NewGd, Singleton};
-use godot_mcp_protocol::commands::NodeInfo;
+use godot_mcp_protocol::catalog::Command;
 use godot_mcp_protocol::commands::scene::*;
 use godot_mcp_protocol::names::{pascal_case, valid_node_name};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
+use super::walk::TreeWalk;
 use super::{
     Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor, fs_path, godot_result,
-    open, relative_path, save_resource, scene,
+    open, save_resource, scene,
 };
-use crate::convert;
+use crate::dispatch::Answer;
 
 pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, ErrorBody> {
     let path = paths::normalize_file(&params.scene_path, SCENE_EXTENSIONS)?;
@@ -98,29 +101,49 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
     })
 }
 
-pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<SceneTree, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
-    let options = TreeOptions {
-        max_depth: params.max_depth.unwrap_or(u32::MAX),
-        properties: params.include_properties,
-    };
-    Ok(SceneTree {
-        node_count: count_nodes(&scene.root, &scene.root),
-        root: node_info(&scene.root, &scene.root, 0, &options),
-        scene_path: scene.path,
-    })
-}
+/// Listing time per frame; a bigger tree goes on in the next frames.
+const LIST_SLICE: Duration = Duration::from_millis(3);
 
-struct TreeOptions {
-    max_depth: u32,
-    properties: bool,
+pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneTree>, ErrorBody> {
+    let scene = scene(params.scene_path.as_deref())?;
+    let mut walk = TreeWalk::new(
+        scene.root,
+        scene.path,
+        params.max_depth.unwrap_or(u32::MAX),
+        params.include_properties,
+    );
+    if walk.step(LIST_SLICE)? {
+        return Ok(Answer::Now(walk.finish()));
+    }
+    // A big tree: walk a slice a frame, then nest the nodes in a frame of
+    // their own, and leave encoding the answer to the frame after.
+    let mut walk = Some(walk);
+    let mut done = None;
+    let poll = move || {
+        if let Some(tree) = done.take() {
+            return Some(Ok(tree));
+        }
+        match walk.as_mut()?.step(LIST_SLICE) {
+            Ok(true) => {
+                done = walk.take().map(TreeWalk::finish);
+                None
+            }
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        }
+    };
+    Ok(Answer::Later {
+        poll: Box::new(poll),
+        timeout: Duration::from_millis(GetSceneTree::TIMEOUT_MS),
+        waiting_for: "the scene tree listing",
+    })
 }
 
 /// Children that belong to the scene (owned by its root); the insides of
 /// instanced scenes are theirs, not ours.
 pub(super) fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
-    node.get_children()
-        .iter_shared()
+    (0..node.get_child_count())
+        .filter_map(|i| node.get_child(i))
         .filter(|c| c.get_owner().as_ref() == Some(root))
         .collect()
 }
@@ -130,38 +153,6 @@ pub(super) fn count_nodes(root: &Gd<Node>, node: &Gd<Node>) -> usize {
         .iter()
         .map(|c| count_nodes(root, c))
         .sum::<usize>()
-}
-
-fn node_info(root: &Gd<Node>, node: &Gd<Node>, depth: u32, options: &TreeOptions) -> NodeInfo {
-    let children = scene_children(root, node);
-    let (listed, hidden) = if depth < options.max_depth {
-        (
-            children
-                .iter()
-                .map(|c| node_info(root, c, depth + 1, options))
-                .collect(),
-            0,
-        )
-    } else {
-        (Vec::new(), children.len())
-    };
-    let script = node.get_script();
-    let instance = node.get_scene_file_path().to_string();
-    NodeInfo {
-        name: node.get_name().to_string(),
-        class: node.get_class().to_string(),
-        path: relative_path(root, node),
-        script: script
-            .map(|s| s.get_path().to_string())
-            .filter(|p| !p.is_empty()),
-        instance: (node != root && !instance.is_empty()).then_some(instance),
-        groups: visible_groups(node),
-        properties: options
-            .properties
-            .then(|| convert::changed_properties(&node.clone().upcast())),
-        children: listed,
-        hidden_children: hidden,
-    }
 }
 
 /// The node's groups, without the editor's internal ones (`_...`).

@@ -9,6 +9,7 @@ pub mod editor;
 pub mod files;
 pub mod history;
 pub mod node;
+pub mod perf;
 pub mod project;
 pub mod resource;
 pub mod scene;
@@ -39,7 +40,7 @@ macro_rules! command {
 pub(crate) use command;
 
 /// A node in a scene tree listing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NodeInfo {
     pub name: String,
     #[serde(rename = "type")]

@@ -1,0 +1,99 @@
+//! How fast the editor answers: frame timing and the wake-up state.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::command;
+
+/// Editor frame timing since the last reset: idle and active frame intervals, time spent on requests, and whether the editor is kept awake for requests.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetPerformance {
+    /// Start a new measuring window after answering.
+    #[serde(default)]
+    pub reset: bool,
+}
+command!(
+    GetPerformance,
+    "get_performance",
+    read_only = true,
+    output = Performance
+);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Performance {
+    /// Length of the measuring window.
+    pub window_ms: u64,
+    /// Intervals between frames while no request was about: the editor's own pace.
+    pub idle_frames: Timings,
+    /// Intervals between frames while requests were arriving or waiting.
+    pub active_frames: Timings,
+    /// Time spent on requests, per frame that worked on any (answers spread
+    /// over frames count in each).
+    pub request_time: Timings,
+    /// The plugin's own time per frame while no request is about.
+    pub idle_overhead: Timings,
+    pub wake: Wake,
+    /// Godot's static memory use.
+    pub static_memory_bytes: u64,
+    /// Time the plugin took to start in this editor.
+    pub startup_us: u64,
+}
+
+/// A summary of durations in microseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    pub count: u64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+impl Timings {
+    /// Summarises `samples` (reordered in place).
+    pub fn of(samples: &mut [u64]) -> Timings {
+        if samples.is_empty() {
+            return Timings::default();
+        }
+        samples.sort_unstable();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Timings {
+            count: samples.len() as u64,
+            p50_us: at(0.5),
+            p99_us: at(0.99),
+            max_us: samples[samples.len() - 1],
+        }
+    }
+}
+
+/// The editor sleeps between frames (low-processor mode); while requests
+/// arrive the plugin shortens that sleep, and restores it when they stop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wake {
+    /// False when `GODOT_MCP_WAKE=0` turned the shortening off.
+    pub enabled: bool,
+    /// True while the sleep is shortened.
+    pub awake: bool,
+    /// The sleep between frames in force now, in microseconds.
+    pub sleep_us: i64,
+    /// The editor's own setting, restored after a quiet period.
+    pub editor_sleep_us: i64,
+    /// The sleep used while requests arrive.
+    pub awake_sleep_us: i64,
+    /// How long without requests before the editor's setting is restored.
+    pub quiet_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_summarise_any_order() {
+        assert_eq!(Timings::of(&mut []), Timings::default());
+        let mut samples: Vec<u64> = (1..=100).rev().collect();
+        let t = Timings::of(&mut samples);
+        assert_eq!((t.count, t.p50_us, t.p99_us, t.max_us), (100, 51, 99, 100));
+        assert_eq!(Timings::of(&mut [7]).p99_us, 7);
+    }
+}

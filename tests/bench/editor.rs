@@ -1,0 +1,581 @@
+//! `cargo xtask bench`: how fast godot-mcp answers, against a real editor.
+//!
+//! Starts headless Godot editors on a generated project (with the extension,
+//! with it but without the wake-up, and without it) and measures through
+//! the full MCP path (client -> `godot-mcp` over stdio -> WebSocket -> the
+//! editor's main thread -> back) and over the raw WebSocket. Prints a table
+//! and writes `target/bench/latest.json`. Not a test: nothing here fails on
+//! a slow number.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use godot_mcp_e2e::{
+    Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
+    register_extension, workspace_root,
+};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const SIZES: [usize; 3] = [50, 2_000, 20_000];
+const CHEAP: &str = "get_editor_state";
+/// Time after spawning an editor before its footprint is measured.
+const SETTLE: Duration = Duration::from_secs(10);
+/// Idle CPU is a few ticks a second: shorter windows are mostly noise.
+const CPU_WINDOW: Duration = Duration::from_secs(15);
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let quick = std::env::args().any(|a| a == "--quick");
+    match runtime.block_on(run(quick)) {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("bench failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Results by section, then by measure.
+#[derive(Default)]
+struct Report {
+    sections: BTreeMap<String, Value>,
+    order: Vec<String>,
+}
+
+impl Report {
+    fn add(&mut self, section: &str, value: Value) {
+        println!("{section:<44} {}", line(&value));
+        self.order.push(section.to_owned());
+        self.sections.insert(section.to_owned(), value);
+    }
+}
+
+/// One line of `key value` pairs for the table.
+fn line(value: &Value) -> String {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k} {}", short(v)))
+            .collect::<Vec<_>>()
+            .join("  "),
+        other => short(other),
+    }
+}
+
+fn short(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() != 0.0 => format!("{f:.2}"),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Percentiles of durations, in milliseconds.
+fn stats(samples: &mut [Duration]) -> Value {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        let i = ((samples.len() - 1) as f64 * q).round() as usize;
+        ms(samples[i])
+    };
+    json!({
+        "n": samples.len(),
+        "p50_ms": at(0.5),
+        "p90_ms": at(0.9),
+        "p99_ms": at(0.99),
+        "max_ms": ms(samples[samples.len() - 1]),
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+async fn run(quick: bool) -> Result {
+    let godot = godot_binary()?;
+    let calls = if quick { 60 } else { 300 };
+    let mut report = Report::default();
+    let base = std::env::temp_dir().join(format!("godot-mcp-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    println!(
+        "godot-mcp bench: {} ({} cores)",
+        godot.display(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    report.add("floor: loopback WebSocket echo", echo_floor(calls).await?);
+
+    // Without the extension: the editor's own footprint and start-up.
+    let plain = generate(&base.join("plain"), false)?;
+    let with = generate(&base.join("with"), true)?;
+    let plain_start = startup(&godot, &plain, if quick { 1 } else { 3 })?;
+    let with_start = startup(&godot, &with, if quick { 1 } else { 3 })?;
+    let (plain_rss, plain_cpu) = footprint(&godot, &plain)?;
+
+    let spawned = Instant::now();
+    let editor = start(&godot, &with, &[])?;
+    let pid = editor.pid();
+    std::thread::sleep(SETTLE.saturating_sub(spawned.elapsed()));
+    let with_rss = rss(pid)?;
+    let with_cpu = cpu_share(pid, CPU_WINDOW)?;
+    let perf = {
+        let mut raw = RawClient::connect(&editor).await?;
+        raw_call(&mut raw, "get_performance", json!({})).await?
+    };
+    report.add(
+        "footprint: editor without the extension",
+        json!({"rss_mib": mib(plain_rss), "idle_cpu_pct": plain_cpu, "start_s": plain_start}),
+    );
+    report.add(
+        "footprint: editor with the extension",
+        json!({
+            "rss_mib": mib(with_rss),
+            "idle_cpu_pct": with_cpu,
+            "start_s": with_start,
+            "added_rss_mib": mib(with_rss.saturating_sub(plain_rss)),
+            "plugin_start_ms": perf["startup_us"].as_f64().unwrap_or(0.0) / 1e3,
+            "plugin_us_per_idle_frame_p50": perf["idle_overhead"]["p50_us"],
+            "plugin_us_per_idle_frame_p99": perf["idle_overhead"]["p99_us"],
+        }),
+    );
+    report.add("editor: idle frame interval", frames(&perf["idle_frames"]));
+
+    // The cheap call, sequentially, raw and through MCP.
+    let mut raw = RawClient::connect(&editor).await?;
+    report.add(
+        "get_editor_state x sequential, raw WebSocket",
+        sequential_raw(&mut raw, calls).await?,
+    );
+    let mcp = Mcp::start(editor.port).await?;
+    let cpu_before = cpu_ticks(pid)?;
+    let t = Instant::now();
+    let mut row = sequential_mcp(&mcp, calls).await?;
+    row["editor_cpu_pct"] = json!(pct(cpu_ticks(pid)? - cpu_before, t.elapsed()));
+    report.add("get_editor_state x sequential, MCP stdio", row);
+
+    // Scene trees.
+    for n in SIZES {
+        let scene = format!("res://bench_{n}.tscn");
+        mcp.call("open_scene", json!({"scene_path": scene}))
+            .await
+            .map_err(|e| format!("open {scene}: {e}"))?;
+        settle(&mut raw).await?;
+        let reps = match (quick, n) {
+            (true, _) => 5,
+            (false, 20_000) => 10,
+            _ => 30,
+        };
+        let mut mcp_times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let tree = mcp
+                .call("get_scene_tree", json!({}))
+                .await
+                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
+            mcp_times.push(t.elapsed());
+            if tree["node_count"] != n {
+                return Err(format!("{scene}: node_count {}", tree["node_count"]));
+            }
+        }
+        let mut raw_times = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            raw.request(1, "get_scene_tree", json!({})).await?;
+            let text = raw.recv_text(Duration::from_secs(60)).await?;
+            raw_times.push(t.elapsed());
+            bytes = text.len();
+        }
+        let perf = raw_call(&mut raw, "get_performance", json!({})).await?;
+        let m = stats(&mut mcp_times);
+        let r = stats(&mut raw_times);
+        report.add(
+            &format!("get_scene_tree {n} nodes"),
+            json!({
+                "mcp_p50_ms": m["p50_ms"], "mcp_p99_ms": m["p99_ms"],
+                "raw_p50_ms": r["p50_ms"], "raw_p99_ms": r["p99_ms"],
+                "bytes": bytes,
+                "max_request_ms_per_frame": perf["request_time"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+                "max_frame_ms": perf["active_frames"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+            }),
+        );
+    }
+
+    // Edits: add a node, then edit it; one undo step each.
+    mcp.call("open_scene", json!({"scene_path": "res://bench_50.tscn"}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let pairs = if quick { 20 } else { 100 };
+    let mut add = Vec::new();
+    let mut edit = Vec::new();
+    let mut pair = Vec::new();
+    for i in 0..pairs {
+        let t = Instant::now();
+        mcp.call(
+            "add_node",
+            json!({"type": "Sprite2D", "name": format!("Added{i}")}),
+        )
+        .await
+        .map_err(|e| format!("add_node: {e}"))?;
+        let a = t.elapsed();
+        mcp.call(
+            "edit_node",
+            json!({"node_path": format!("Added{i}"), "properties": {"position": [i, i], "modulate": "#ff8800"}}),
+        )
+        .await
+        .map_err(|e| format!("edit_node: {e}"))?;
+        add.push(a);
+        edit.push(t.elapsed() - a);
+        pair.push(t.elapsed());
+    }
+    let (a, e, p) = (stats(&mut add), stats(&mut edit), stats(&mut pair));
+    report.add(
+        "add_node + edit_node pairs, MCP stdio",
+        json!({
+            "n": pairs, "pair_p50_ms": p["p50_ms"], "pair_p99_ms": p["p99_ms"],
+            "add_p50_ms": a["p50_ms"], "edit_p50_ms": e["p50_ms"],
+        }),
+    );
+
+    // A burst of concurrent cheap calls.
+    let burst = if quick { 200 } else { 1_000 };
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let idle = raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+    let t = Instant::now();
+    let results =
+        futures_util::future::join_all((0..burst).map(|_| mcp.call(CHEAP, json!({})))).await;
+    let wall = t.elapsed();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    let during = raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+    report.add(
+        "burst of concurrent get_editor_state, MCP stdio",
+        json!({
+            "calls": burst, "failed": failed, "wall_ms": ms(wall),
+            "calls_per_s": (burst as f64 / wall.as_secs_f64()).round(),
+            "frame_p99_ms": during["active_frames"]["p99_us"].as_f64().unwrap_or(0.0) / 1e3,
+            "frame_max_ms": during["active_frames"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+            "request_ms_per_frame_max": during["request_time"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+            "idle_frame_p99_ms": idle["idle_frames"]["p99_us"].as_f64().unwrap_or(0.0) / 1e3,
+            "budget_ms": 4,
+        }),
+    );
+    let t = Instant::now();
+    for id in 0..burst {
+        raw.request(id as u64, CHEAP, json!({})).await?;
+    }
+    for _ in 0..burst {
+        raw.recv(Duration::from_secs(30)).await?;
+    }
+    let wall = t.elapsed();
+    report.add(
+        "burst of pipelined get_editor_state, raw WebSocket",
+        json!({"calls": burst, "wall_ms": ms(wall), "calls_per_s": (burst as f64 / wall.as_secs_f64()).round()}),
+    );
+    mcp.close().await;
+    drop(raw);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    report.add(
+        "editor with the extension, clients gone",
+        json!({"idle_cpu_pct": cpu_share(pid, CPU_WINDOW)?}),
+    );
+    drop(editor);
+
+    // The same cheap calls without the wake-up: what it buys, and costs.
+    let spawned = Instant::now();
+    let editor = start(&godot, &with, &[("GODOT_MCP_WAKE", "0")])?;
+    let pid = editor.pid();
+    std::thread::sleep(SETTLE.saturating_sub(spawned.elapsed()));
+    let mut raw = RawClient::connect(&editor).await?;
+    let mut row = sequential_raw(&mut raw, calls).await?;
+    let mcp = Mcp::start(editor.port).await?;
+    let cpu_before = cpu_ticks(pid)?;
+    let t = Instant::now();
+    let via_mcp = sequential_mcp(&mcp, calls).await?;
+    row["mcp_p50_ms"] = via_mcp["p50_ms"].clone();
+    row["mcp_p99_ms"] = via_mcp["p99_ms"].clone();
+    row["editor_cpu_pct"] = json!(pct(cpu_ticks(pid)? - cpu_before, t.elapsed()));
+    report.add("get_editor_state sequential, wake-up off", row);
+    mcp.close().await;
+    drop(editor);
+
+    let out = workspace_root().join("target/bench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let file = out.join("latest.json");
+    let sections: serde_json::Map<String, Value> = report
+        .order
+        .iter()
+        .map(|k| (k.clone(), report.sections[k].clone()))
+        .collect();
+    let doc = json!({
+        "godot": godot.display().to_string(),
+        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "quick": quick,
+        "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        "results": sections,
+    });
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    println!("written to {}", file.display());
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
+    Ok(())
+}
+
+/// Waits until the editor's frames are short again: after opening a scene
+/// it rebuilds its docks for a while, which is not ours to measure.
+async fn settle(raw: &mut RawClient) -> Result {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        raw_call(raw, "get_performance", json!({"reset": true})).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let p = raw_call(raw, "get_performance", json!({})).await?;
+        let longest = [&p["idle_frames"], &p["active_frames"]]
+            .iter()
+            .filter_map(|t| t["max_us"].as_u64())
+            .max()
+            .unwrap_or(0);
+        if longest < 50_000 {
+            break;
+        }
+    }
+    raw_call(raw, "get_performance", json!({"reset": true})).await?;
+    Ok(())
+}
+
+fn frames(timings: &Value) -> Value {
+    let f = |k: &str| timings[k].as_f64().unwrap_or(0.0) / 1e3;
+    json!({"frames": timings["count"], "p50_ms": f("p50_us"), "p99_ms": f("p99_us"), "max_ms": f("max_us")})
+}
+
+fn start(godot: &Path, project: &Path, env: &[(&str, &str)]) -> Result<Editor> {
+    let tag: String = env.iter().map(|(k, v)| format!("-{k}={v}")).collect();
+    Editor::start(
+        godot,
+        project,
+        EditorOptions {
+            log: Some(project.with_extension(format!("editor{tag}.log"))),
+            extra_env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..EditorOptions::default()
+        },
+    )
+}
+
+async fn raw_call(raw: &mut RawClient, action: &str, params: Value) -> Result<Value> {
+    raw.request(0, action, params).await?;
+    let answer = raw.recv(Duration::from_secs(30)).await?;
+    match answer.get("result") {
+        Some(result) => Ok(result.clone()),
+        None => Err(format!("{action}: {answer}")),
+    }
+}
+
+async fn sequential_raw(raw: &mut RawClient, calls: usize) -> Result<Value> {
+    let mut times = Vec::with_capacity(calls);
+    for id in 0..calls {
+        let t = Instant::now();
+        raw.request(id as u64, CHEAP, json!({})).await?;
+        raw.recv(Duration::from_secs(10)).await?;
+        times.push(t.elapsed());
+    }
+    Ok(stats(&mut times))
+}
+
+async fn sequential_mcp(mcp: &Mcp, calls: usize) -> Result<Value> {
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        mcp.call(CHEAP, json!({}))
+            .await
+            .map_err(|e| e.to_string())?;
+        times.push(t.elapsed());
+    }
+    Ok(stats(&mut times))
+}
+
+/// Round trips of a small text frame through a loopback WebSocket echo.
+async fn echo_floor(calls: usize) -> Result<Value> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let server = tokio::spawn(async move {
+        if let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            if let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await {
+                while let Some(Ok(msg)) = ws.next().await {
+                    if msg.is_text() && ws.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(calls);
+    let frame = json!({"id": 1, "action": CHEAP, "params": {}}).to_string();
+    for _ in 0..calls {
+        let t = Instant::now();
+        ws.send(Message::text(frame.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        ws.next().await;
+        times.push(t.elapsed());
+    }
+    drop(ws);
+    server.abort();
+    Ok(stats(&mut times))
+}
+
+/// A project with a main scene and scenes of each benchmark size.
+fn generate(dir: &Path, with_extension: bool) -> Result<PathBuf> {
+    let io = |e: std::io::Error| e.to_string();
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::write(
+        dir.join("project.godot"),
+        "config_version=5\n\n[application]\n\nconfig/name=\"godot-mcp bench\"\n\
+         run/main_scene=\"res://bench_50.tscn\"\nconfig/features=PackedStringArray(\"4.6\")\n",
+    )
+    .map_err(io)?;
+    for n in SIZES {
+        std::fs::write(dir.join(format!("bench_{n}.tscn")), generated_scene(n)).map_err(io)?;
+    }
+    if with_extension {
+        copy_tree(
+            &workspace_root().join("addons/godot_mcp"),
+            &dir.join("addons/godot_mcp"),
+        )
+        .map_err(io)?;
+        if !dir.join("addons/godot_mcp/bin/libgodot_mcp.so").exists() {
+            return Err("the extension is not built; run `cargo xtask build`".into());
+        }
+        register_extension(dir).map_err(io)?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Median wall time of a headless editor that starts, runs a few frames and
+/// quits; the first start (the project's first scan) is not counted.
+fn startup(godot: &Path, project: &Path, runs: usize) -> Result<f64> {
+    let mut times = Vec::new();
+    for i in 0..=runs {
+        let t = Instant::now();
+        let mut child = spawn(godot, project, &["--quit-after", "2"])?;
+        let finished = wait(&mut child, Duration::from_secs(120));
+        if !finished {
+            kill(&child);
+            return Err(format!("{} did not quit", project.display()));
+        }
+        if i > 0 {
+            times.push(t.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2] * 1000.0).round() / 1000.0)
+}
+
+/// RSS and idle CPU of an editor on `project`, started without any client.
+fn footprint(godot: &Path, project: &Path) -> Result<(u64, f64)> {
+    let child = spawn(godot, project, &[])?;
+    std::thread::sleep(SETTLE);
+    let result = rss(child.id()).and_then(|r| Ok((r, cpu_share(child.id(), CPU_WINDOW)?)));
+    kill(&child);
+    result
+}
+
+fn spawn(godot: &Path, project: &Path, extra: &[&str]) -> Result<Child> {
+    use std::os::unix::process::CommandExt;
+    Command::new(godot)
+        .args(["--headless", "--editor", "--path"])
+        .arg(project)
+        .args(extra)
+        .env("GODOT_MCP_RUNTIME_DIR", project.join(".runtime"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", godot.display()))
+}
+
+fn wait(child: &mut Child, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn kill(child: &Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", &format!("-{}", child.id())])
+        .status();
+}
+
+fn rss(pid: u32) -> Result<u64> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .ok_or_else(|| "no VmRSS".into())
+}
+
+fn mib(bytes: u64) -> f64 {
+    (bytes as f64 / 1048576.0 * 10.0).round() / 10.0
+}
+
+/// User + system CPU time of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line.
+    Ok(num(11) + num(12))
+}
+
+/// Percent of one core a process used over `window`.
+fn cpu_share(pid: u32, window: Duration) -> Result<f64> {
+    let before = cpu_ticks(pid)?;
+    std::thread::sleep(window);
+    Ok(pct(cpu_ticks(pid)? - before, window))
+}
+
+fn pct(ticks: u64, over: Duration) -> f64 {
+    // Linux reports in USER_HZ, 100 a second on every mainstream build.
+    let secs = ticks as f64 / 100.0;
+    (secs / over.as_secs_f64() * 1000.0).round() / 10.0
+}

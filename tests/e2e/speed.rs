@@ -1,0 +1,155 @@
+//! Answers that do not wait for the editor's idle sleep, and big scene
+//! trees listed over several frames without stalling one. Latency itself is
+//! measured by `cargo xtask bench`; these tests check the mechanisms.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use godot_mcp_e2e::{TestResult, generated_scene};
+use serde_json::{Value, json};
+
+use crate::foundation::{F, ok, test_fn};
+use crate::{Suite, ensure};
+
+pub async fn run(suite: &mut Suite, filter: Option<&str>) {
+    let tests: &[(&str, crate::TestFn<'_, F>)] = &[
+        ("speed_wakes_while_called_and_restores_after", wake),
+        ("speed_big_tree_listed_over_frames", big_tree),
+    ];
+    if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
+        return;
+    }
+    let f = match F::start("speed").await {
+        Ok(f) => f,
+        Err(e) => return suite.fail("speed_editor_starts", &e),
+    };
+    suite.run_all(&f, filter, tests).await;
+    let F { mcp, mut editor } = f;
+    mcp.close().await;
+    editor.kill();
+}
+
+async fn performance(f: &F, reset: bool) -> Result<Value, String> {
+    ok(f.call("get_performance", json!({ "reset": reset })).await)
+}
+
+test_fn!(wake, |f| {
+    let p = performance(f, false).await?;
+    let wake = &p["wake"];
+    ensure!(wake["enabled"] == true, "{p}");
+    let editor_sleep = wake["editor_sleep_us"].as_i64().unwrap_or(0);
+    ensure!(editor_sleep > 1_000, "the editor's own sleep: {wake}");
+    // The call that asked was the first in a while, or not: either way the
+    // editor is awake for the next one.
+    let p = performance(f, false).await?;
+    ensure!(
+        p["wake"]["awake"] == true && p["wake"]["sleep_us"] == p["wake"]["awake_sleep_us"],
+        "not awake while called: {}",
+        p["wake"]
+    );
+    ensure!(
+        p["wake"]["editor_sleep_us"] == editor_sleep,
+        "the editor's value was not kept: {}",
+        p["wake"]
+    );
+    // Quiet for longer than the awake period: the editor's value is back.
+    let quiet = p["wake"]["quiet_ms"].as_u64().unwrap_or(1_000);
+    tokio::time::sleep(Duration::from_millis(quiet + 500)).await;
+    let p = performance(f, true).await?;
+    // This call woke it again, but the window before it was idle at the
+    // editor's own pace.
+    let idle = &p["idle_frames"];
+    ensure!(
+        idle["count"].as_u64().unwrap_or(0) > 10,
+        "no idle frames: {p}"
+    );
+    let p50 = idle["p50_us"].as_i64().unwrap_or(0);
+    ensure!(
+        p50 >= editor_sleep * 8 / 10,
+        "idle frames of {p50} us with the editor's sleep at {editor_sleep} us: {p}"
+    );
+    Ok(())
+});
+
+test_fn!(big_tree, |f| {
+    const N: usize = 20_000;
+    let file = f.editor.project.join("big.tscn");
+    std::fs::write(&file, generated_scene(N)).map_err(|e| e.to_string())?;
+    ok(
+        f.call("open_scene", json!({"scene_path": "res://big.tscn"}))
+            .await,
+    )?;
+    // The editor rebuilds its docks after opening; let that pass.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    performance(f, true).await?;
+    let tree = ok(f.call("get_scene_tree", json!({})).await)?;
+    let p = performance(f, false).await?;
+    ensure!(tree["node_count"] == N, "node_count {}", tree["node_count"]);
+
+    // Every node, in pre-order, with its path, as the file defines them.
+    let mut listed = Vec::new();
+    flatten(&tree["root"], &mut listed);
+    let expected = preorder(N);
+    ensure!(listed.len() == N, "{} nodes listed of {N}", listed.len());
+    if let Some(i) = (0..N).find(|&i| listed[i] != expected[i]) {
+        return Err(format!(
+            "node {i}: listed {}, expected {}",
+            listed[i], expected[i]
+        ));
+    }
+    let n7 = &tree["root"]["children"][6];
+    ensure!(
+        n7["name"] == "N7" && n7["type"] == "Marker2D" && n7["groups"] == json!(["tagged"]),
+        "N7: {} {} {}",
+        n7["name"],
+        n7["type"],
+        n7["groups"]
+    );
+
+    // Listed over several frames, none of them held up.
+    let frames = p["request_time"]["count"].as_u64().unwrap_or(0);
+    ensure!(frames >= 5, "listed within {frames} frames: {p}");
+    let worst = p["request_time"]["max_us"].as_u64().unwrap_or(u64::MAX);
+    println!(
+        "    {N} nodes over {frames} frames; longest request time in a frame {:.1} ms",
+        worst as f64 / 1000.0
+    );
+    ensure!(worst < 50_000, "a frame spent {worst} us on requests: {p}");
+
+    // A shallow listing counts what it leaves out.
+    let shallow = ok(f.call("get_scene_tree", json!({"max_depth": 1})).await)?;
+    ensure!(shallow["node_count"] == N, "{}", shallow["node_count"]);
+    let first = &shallow["root"]["children"][0];
+    ensure!(
+        first["hidden_children"] == 10 && first.get("children").is_none(),
+        "{first}"
+    );
+    Ok(())
+});
+
+fn flatten(node: &Value, out: &mut Vec<String>) {
+    out.push(node["path"].as_str().unwrap_or_default().to_owned());
+    for child in node["children"].as_array().into_iter().flatten() {
+        flatten(child, out);
+    }
+}
+
+/// Node paths of `generated_scene(n)` in pre-order.
+fn preorder(n: usize) -> Vec<String> {
+    fn walk(i: usize, path: String, n: usize, out: &mut Vec<String>) {
+        out.push(path.clone());
+        for child in (10 * i + 1..=10 * i + 10).filter(|c| *c < n) {
+            let name = format!("N{child}");
+            let p = if i == 0 {
+                name
+            } else {
+                format!("{path}/{name}")
+            };
+            walk(child, p, n, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(0, ".".into(), n, &mut out);
+    out
+}
