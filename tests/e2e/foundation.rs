@@ -62,6 +62,27 @@ impl F {
         Ok(F { mcp, editor })
     }
 
+    /// Runs `tests` (those the filter selects) against an editor of their
+    /// own, started only when at least one is selected.
+    pub async fn run_tests(
+        tag: &str,
+        suite: &mut Suite,
+        filter: Option<&str>,
+        tests: &[(&str, crate::TestFn<'_, F>)],
+    ) {
+        if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
+            return;
+        }
+        let f = match F::start(tag).await {
+            Ok(f) => f,
+            Err(e) => return suite.fail(&format!("{tag}_editor_starts"), &e),
+        };
+        suite.run_all(&f, filter, tests).await;
+        let F { mcp, mut editor } = f;
+        mcp.close().await;
+        editor.kill();
+    }
+
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
         self.mcp.call(name, args).await
     }

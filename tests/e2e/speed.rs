@@ -17,17 +17,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("speed_wakes_while_called_and_restores_after", wake),
         ("speed_big_tree_listed_over_frames", big_tree),
     ];
-    if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
-        return;
-    }
-    let f = match F::start("speed").await {
-        Ok(f) => f,
-        Err(e) => return suite.fail("speed_editor_starts", &e),
-    };
-    suite.run_all(&f, filter, tests).await;
-    let F { mcp, mut editor } = f;
-    mcp.close().await;
-    editor.kill();
+    F::run_tests("speed", suite, filter, tests).await;
 }
 
 async fn performance(f: &F, reset: bool) -> Result<Value, String> {

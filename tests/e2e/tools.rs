@@ -36,17 +36,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("tools_batch_is_one_undo_step", batch),
         ("tools_failed_batch_rolls_back", failed_batch),
     ];
-    if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
-        return;
-    }
-    let f = match F::start("tools").await {
-        Ok(f) => f,
-        Err(e) => return suite.fail("tools_editor_starts", &e),
-    };
-    suite.run_all(&f, filter, tests).await;
-    let F { mcp, mut editor } = f;
-    mcp.close().await;
-    editor.kill();
+    F::run_tests("tools", suite, filter, tests).await;
 }
 
 const MAIN: &str = "res://scenes/main.tscn";

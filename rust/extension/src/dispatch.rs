@@ -20,7 +20,7 @@ use godot_mcp_protocol::commands::editor::DispatchStats;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, Readiness, Response};
 use serde_json::Value;
 
-use crate::server::{Inbound, Packet, Reply};
+use crate::server::{Inbound, Packet, Raw, Reply};
 
 /// A result that may only be known in a later frame.
 pub enum Answer<T> {
@@ -34,8 +34,8 @@ pub enum Answer<T> {
     },
 }
 
-type Erased = Box<dyn FnMut() -> Option<Result<Value, ErrorBody>>>;
-type Handler<C> = Box<dyn Fn(&mut C, Value) -> Result<Answer<Value>, ErrorBody>>;
+type Erased = Box<dyn FnMut() -> Option<Result<Raw, ErrorBody>>>;
+type Handler<C> = Box<dyn Fn(&mut C, Value) -> Result<Answer<Raw>, ErrorBody>>;
 
 /// A type-erased handler.
 pub struct Route<C> {
@@ -58,13 +58,13 @@ pub fn route_later<C: 'static, P: Command + 'static>(
     let erased = move |ctx: &mut C, params: Value| {
         let params = catalog::parse::<P>(params)?;
         Ok(match handler(ctx, params)? {
-            Answer::Now(output) => Answer::Now(to_json(output)?),
+            Answer::Now(output) => Answer::Now(encode(&output)?),
             Answer::Later {
                 mut poll,
                 timeout,
                 waiting_for,
             } => Answer::Later {
-                poll: Box::new(move || poll().map(|r| r.and_then(to_json))),
+                poll: Box::new(move || poll().map(|r| r.and_then(|o| encode(&o)))),
                 timeout,
                 waiting_for,
             },
@@ -82,7 +82,7 @@ pub fn route_later<C: 'static, P: Command + 'static>(
 impl<C> Route<C> {
     /// Runs the handler for a caller that needs the answer in this frame,
     /// such as a batch step.
-    pub fn call_now(&self, ctx: &mut C, action: &str, params: Value) -> Result<Value, ErrorBody> {
+    pub fn call_now(&self, ctx: &mut C, action: &str, params: Value) -> Result<Raw, ErrorBody> {
         match (self.handler)(ctx, params)? {
             Answer::Now(value) => Ok(value),
             Answer::Later { .. } => Err(ErrorBody::new(
@@ -94,8 +94,8 @@ impl<C> Route<C> {
     }
 }
 
-fn to_json<T: serde::Serialize>(output: T) -> Result<Value, ErrorBody> {
-    serde_json::to_value(output).map_err(|e| {
+fn encode<T: serde::Serialize>(output: &T) -> Result<Raw, ErrorBody> {
+    serde_json::value::to_raw_value(output).map_err(|e| {
         ErrorBody::new(
             ErrorCode::InternalError,
             format!("cannot encode the result: {e}"),
@@ -315,7 +315,11 @@ impl<C: Context> Dispatcher<C> {
     fn handle(&mut self, packet: Packet, ctx: &mut C) {
         let Packet { frame, reply } = packet;
         let request = match frame {
-            Inbound::Malformed(response) => return self.answer(&reply, response, ctx, false),
+            Inbound::Malformed(response) => {
+                let response = response
+                    .map_result(|v| serde_json::value::to_raw_value(&v).unwrap_or_default());
+                return self.answer(&reply, response, ctx, false);
+            }
             Inbound::Request(request) => request,
         };
         let Some(route) = self.routes.get(request.action.as_str()) else {
@@ -377,7 +381,7 @@ impl<C: Context> Dispatcher<C> {
     }
 
     /// Stamps the answer with the editor's state and sends it.
-    fn answer(&self, reply: &Reply, mut response: Response, ctx: &C, edit: bool) {
+    fn answer(&self, reply: &Reply, mut response: Response<Raw>, ctx: &C, edit: bool) {
         let readiness = ctx.readiness();
         response.readiness = Some(readiness);
         if edit && readiness == Readiness::Playing {

@@ -90,6 +90,10 @@ impl Inbound {
     }
 }
 
+/// A result already encoded as JSON text: handlers' typed outputs are
+/// encoded once, straight to text, without a JSON tree in between.
+pub type Raw = Box<serde_json::value::RawValue>;
+
 /// One client connection's outbound side; sending never blocks.
 #[derive(Clone)]
 pub struct Reply(Arc<Conn>);
@@ -123,7 +127,7 @@ impl Reply {
         self.0.waiting.fetch_sub(1, Ordering::AcqRel);
     }
 
-    pub fn send(&self, response: &Response) {
+    pub fn send(&self, response: &Response<Raw>) {
         let text = encode(response);
         let queued = self.0.queued_bytes.load(Ordering::Acquire);
         if text.len() + queued <= MAX_OUTBOUND_BYTES {
@@ -144,7 +148,7 @@ impl Reply {
             ),
         )
         .with_hint("ask for less: a subtree (node_path), a smaller max_depth, specific property names, or a page");
-        let mut small = Response::err(response.id, error);
+        let mut small = Response::<Raw>::err(response.id, error);
         small.readiness = response.readiness;
         let small = encode(&small);
         if small.len() + queued <= MAX_OUTBOUND_BYTES + OUTBOUND_SLACK {
@@ -179,7 +183,7 @@ impl Reply {
 
 fn encode<T: serde::Serialize>(message: &T) -> String {
     serde_json::to_string(message).unwrap_or_else(|e| {
-        serde_json::to_string(&Response::err(
+        serde_json::to_string(&Response::<Raw>::err(
             None,
             ErrorBody::new(
                 ErrorCode::InternalError,
@@ -375,7 +379,7 @@ async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: A
     };
     if let Err(refusal) = hello {
         let _ = sink
-            .send(Message::text(encode(&Response::err(None, refusal))))
+            .send(Message::text(encode(&Response::<Raw>::err(None, refusal))))
             .await;
         let _ = sink
             .send(Message::Close(Some(CloseFrame {

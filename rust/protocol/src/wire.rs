@@ -168,14 +168,17 @@ fn empty_object() -> Value {
 }
 
 /// `{"id", "success": true, "result"}` or `{"id", "success": false, "error"}`.
+///
+/// `R` is how the result is held: a JSON tree for readers, and for the
+/// editor, which answers with already-encoded text, a raw JSON value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Response {
+pub struct Response<R = Value> {
     /// The request's id; `null` when the request was too malformed to have one.
     pub id: Option<u64>,
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
+    pub result: Option<R>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
     /// The editor's state when it answered.
@@ -187,8 +190,8 @@ pub struct Response {
     pub notice: Option<String>,
 }
 
-impl Response {
-    pub fn ok(id: u64, result: Value) -> Self {
+impl<R> Response<R> {
+    pub fn ok(id: u64, result: R) -> Self {
         Self {
             id: Some(id),
             success: true,
@@ -210,6 +213,20 @@ impl Response {
         }
     }
 
+    /// The same answer with its result held another way.
+    pub fn map_result<S>(self, f: impl FnOnce(R) -> S) -> Response<S> {
+        Response {
+            id: self.id,
+            success: self.success,
+            result: self.result.map(f),
+            error: self.error,
+            readiness: self.readiness,
+            notice: self.notice,
+        }
+    }
+}
+
+impl Response {
     /// The outcome as a `Result`, treating an inconsistent frame as an error.
     pub fn into_result(self) -> Result<Value, ErrorBody> {
         match (self.success, self.result, self.error) {
@@ -322,7 +339,7 @@ mod tests {
     fn response_shapes_match_the_spec() {
         let ok = serde_json::to_value(Response::ok(1, json!({"a": 1}))).unwrap();
         assert_eq!(ok, json!({"id": 1, "success": true, "result": {"a": 1}}));
-        let err = Response::err(
+        let err = Response::<Value>::err(
             Some(2),
             ErrorBody::new(ErrorCode::NodeNotFound, "no").with_hint("h"),
         );

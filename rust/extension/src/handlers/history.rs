@@ -275,7 +275,8 @@ pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
             None => Err(crate::dispatch::unknown_action(&command.action)),
         };
         match outcome {
-            Ok(result) => results.push(result),
+            // Each step's answer is already text; the batch answer nests them.
+            Ok(result) => results.push(serde_json::from_str(result.get()).unwrap_or(Value::Null)),
             Err(e) => {
                 drop(guard);
                 return Err(ErrorBody {
