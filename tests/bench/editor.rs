@@ -532,7 +532,8 @@ fn wait(child: &mut Child, timeout: Duration) -> bool {
 
 fn kill(child: &Child) {
     let _ = Command::new("kill")
-        .args(["-KILL", &format!("-{}", child.id())])
+        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
         .status();
 }
 
