@@ -10,9 +10,13 @@ use godot::prelude::*;
 mod convert;
 mod debugger;
 mod dispatch;
+mod editor_log;
 mod error;
+mod game;
 mod handlers;
 mod plugin;
+mod ring;
+mod runs;
 mod server;
 mod watch;
 
@@ -21,4 +25,10 @@ pub use error::ExtensionError;
 struct GodotMcp;
 
 #[gdextension]
-unsafe impl ExtensionLibrary for GodotMcp {}
+unsafe impl ExtensionLibrary for GodotMcp {
+    fn on_stage_deinit(stage: InitStage) {
+        if stage == InitStage::MainLoop {
+            game::main_loop_ending();
+        }
+    }
+}

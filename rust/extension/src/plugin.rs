@@ -12,6 +12,7 @@ use godot_mcp_protocol::{PROTOCOL_VERSION, Welcome};
 
 use crate::debugger::GodotMcpDebugger;
 use crate::dispatch::Dispatcher;
+use crate::editor_log::Logging;
 use crate::handlers::{self, Ctx};
 use crate::server::{Identity, PortChoice, Server};
 use crate::watch::{self, Watch};
@@ -22,8 +23,12 @@ const DEFAULT_CAP: u32 = 32;
 const DEFAULT_BUDGET_MS: u64 = 4;
 /// How long an edit waits for an import to finish, unless `GODOT_MCP_IMPORT_WAIT_MS` says otherwise.
 const DEFAULT_IMPORT_WAIT_MS: u64 = 10_000;
+/// Time per frame for checking changed scripts in the background.
+const SCRIPT_CHECK_BUDGET: Duration = Duration::from_millis(2);
 
 struct Running {
+    /// Declared first so the logger is removed before anything else stops.
+    _logging: Logging,
     server: Server,
     dispatcher: Dispatcher<Ctx>,
     ctx: Ctx,
@@ -75,7 +80,8 @@ impl IEditorPlugin for GodotMcpPlugin {
     fn exit_tree(&mut self) {
         if let Some(mut running) = self.running.take() {
             running.stop();
-            if let Some(debugger) = running.ctx.debugger.take() {
+            if let Some(mut debugger) = running.ctx.debugger.take() {
+                debugger.bind_mut().stop();
                 self.base_mut().remove_debugger_plugin(&debugger);
             }
             godot_print!("godot-mcp: stopped");
@@ -94,6 +100,9 @@ impl IEditorPlugin for GodotMcpPlugin {
         for event in running.watch.poll(watch::readiness()) {
             running.server.broadcast(&event);
         }
+        let playing = godot::classes::EditorInterface::singleton().is_playing_scene();
+        running.ctx.runs.borrow_mut().refresh(playing);
+        running.ctx.scripts.tick(SCRIPT_CHECK_BUDGET);
     }
 }
 
@@ -154,12 +163,15 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
             None
         }
     };
+    let runs = debugger.bind().runs.clone();
     Ok(Running {
+        _logging: Logging::start(),
         server,
         dispatcher: Dispatcher::new(handlers::routes(), cap, budget, import_wait),
         ctx: Ctx {
             session_id,
             debugger: Some(debugger),
+            runs,
             ..Ctx::default()
         },
         watch: Watch::start(),

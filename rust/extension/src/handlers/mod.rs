@@ -4,16 +4,20 @@
 //! typed result; [`routes`] is the only place that lists them. Shared
 //! lookups (the edited scene, nodes by path, the undo manager) live here.
 
+mod capture;
 mod docs;
 mod editor;
 pub use editor::godot_version;
 mod files;
 mod history;
+mod log;
 mod node;
 mod project;
 mod resource;
 mod scene;
 mod script;
+mod script_health;
+pub use script_health::ScriptHealth;
 mod signal;
 mod source;
 mod tree;
@@ -33,6 +37,9 @@ pub struct Ctx {
     /// This editor's session id, as clients see it.
     pub session_id: String,
     pub debugger: Option<Gd<crate::debugger::GodotMcpDebugger>>,
+    /// Game runs, fed by the debugger's messages.
+    pub runs: std::rc::Rc<std::cell::RefCell<crate::runs::Runs>>,
+    pub scripts: ScriptHealth,
 }
 
 impl Context for Ctx {
@@ -50,7 +57,11 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(editor::get_editor_state),
         route(editor::get_project_info),
         route_later(editor::run_project),
-        route(editor::stop_project),
+        route_later(editor::stop_project),
+        route(log::get_game_output),
+        route(log::get_game_errors),
+        route_later(capture::get_screenshot),
+        route(log::get_editor_log),
         route(editor::undo),
         route(editor::redo),
         route(scene::create_scene),
