@@ -5,6 +5,7 @@
 mod foundation;
 mod game;
 mod offline;
+mod see;
 mod session;
 mod tools;
 mod transport;
@@ -90,6 +91,7 @@ fn main() {
         offline::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
+        see::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {
