@@ -343,6 +343,10 @@ async fn call(f: &F, tool: &str, args: Value) -> Result<Value, String> {
     ok(f.call(tool, args).await).map_err(|e| format!("{tool}: {e}"))
 }
 
+async fn open(f: &F, scene: &str) -> Result<Value, String> {
+    call(f, "open_scene", json!({ "scene_path": scene })).await
+}
+
 test_fn!(headless_screenshot, |f| {
     for target in ["editor", "viewport_2d", "viewport_3d", "game"] {
         let e = f
@@ -371,12 +375,7 @@ test_fn!(headless_screenshot, |f| {
 });
 
 test_fn!(editor_window, |f| {
-    call(
-        f,
-        "open_scene",
-        json!({"scene_path": "res://see/quadrants.tscn"}),
-    )
-    .await?;
+    open(f, "res://see/quadrants.tscn").await?;
     let shot = screenshot(f, "editor", None).await?;
     // The Xvfb screen is 1280x720; the default 1024 fits its longest side.
     ensure!(
@@ -408,6 +407,10 @@ test_fn!(editor_window, |f| {
     Ok(())
 });
 
+fn near(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() < tolerance
+}
+
 /// Each colour occupies its quadrant: red top left, green top right, blue
 /// bottom left, yellow bottom right.
 fn quadrants_in_place(shot: &Shot, min_pixels: u64) -> TestResult {
@@ -423,24 +426,19 @@ fn quadrants_in_place(shot: &Shot, min_pixels: u64) -> TestResult {
         b[RED].2 < b[BLUE].2 && b[GREEN].2 < b[YELLOW].2,
         "top/bottom: {b:?}"
     );
-    ensure!((b[RED].2 - b[GREEN].2).abs() < 3.0, "rows: {b:?}");
-    ensure!((b[RED].1 - b[BLUE].1).abs() < 3.0, "columns: {b:?}");
+    ensure!(near(b[RED].2, b[GREEN].2, 3.0), "rows: {b:?}");
+    ensure!(near(b[RED].1, b[BLUE].1, 3.0), "columns: {b:?}");
     Ok(())
 }
 
 test_fn!(viewport_2d, |f| {
-    call(
-        f,
-        "open_scene",
-        json!({"scene_path": "res://see/quadrants.tscn"}),
-    )
-    .await?;
+    open(f, "res://see/quadrants.tscn").await?;
     let shot = screenshot(f, "viewport_2d", None).await?;
     quadrants_in_place(&shot, 2000)?;
     // At 100% zoom each 160x90 rectangle is drawn at its size.
     let b = shot.blobs();
     ensure!(
-        (b[GREEN].1 - b[RED].1 - 160.0).abs() < 3.0 && (b[BLUE].2 - b[RED].2 - 90.0).abs() < 3.0,
+        near(b[GREEN].1 - b[RED].1, 160.0, 3.0) && near(b[BLUE].2 - b[RED].2, 90.0, 3.0),
         "spacing: {b:?}"
     );
     ensure!(
@@ -465,7 +463,10 @@ test_fn!(viewport_3d, |f| {
     for (name, c) in &COLOURS[..3] {
         ensure!(b[*c].0 > 300, "too little {name}: {b:?}");
     }
-    ensure!(b[RED].1 < b[GREEN].1, "red box left of green: {b:?}");
+    ensure!(
+        b[RED].1 < b[GREEN].1 && b[RED].0 > 0,
+        "red box left of green: {b:?}"
+    );
     ensure!(
         b[BLUE].2 < b[RED].2 && b[BLUE].2 < b[GREEN].2,
         "blue box above the others: {b:?}"

@@ -7,6 +7,8 @@
 
 use std::collections::VecDeque;
 
+use godot_mcp_protocol::commands::log::Cursor;
+
 pub struct Ring<T> {
     entries: VecDeque<T>,
     /// Sequence number of the front entry.
@@ -17,12 +19,7 @@ pub struct Ring<T> {
 /// Entries after a cursor.
 pub struct Page<'a, T> {
     pub entries: Vec<(u64, &'a T)>,
-    /// The cursor to read on from.
-    pub next: u64,
-    /// Entries after the cursor that were dropped before being read.
-    pub missed: u64,
-    /// True when `limit` stopped the page before the end.
-    pub more: bool,
+    pub cursor: Cursor,
 }
 
 impl<T> Ring<T> {
@@ -69,9 +66,7 @@ impl<T> Ring<T> {
         }
         Page {
             entries,
-            next,
-            missed,
-            more,
+            cursor: Cursor { next, missed, more },
         }
     }
 
@@ -99,10 +94,17 @@ mod tests {
         }
         let page = ring.read(0, 100, |_| true);
         assert_eq!(seqs(&page), [0, 1, 2]);
-        assert_eq!((page.next, page.missed, page.more), (3, 0, false));
+        assert_eq!(
+            page.cursor,
+            Cursor {
+                next: 3,
+                missed: 0,
+                more: false
+            }
+        );
         let page = ring.read(3, 100, |_| true);
         assert!(page.entries.is_empty());
-        assert_eq!(page.next, 3);
+        assert_eq!(page.cursor.next, 3);
         ring.push(3);
         assert_eq!(seqs(&ring.read(3, 100, |_| true)), [3]);
     }
@@ -115,9 +117,9 @@ mod tests {
         }
         let page = ring.read(1, 100, |_| true);
         assert_eq!(seqs(&page), [2, 3, 4]);
-        assert_eq!(page.missed, 1);
+        assert_eq!(page.cursor.missed, 1);
         assert_eq!(*page.entries[0].1, 2);
-        assert_eq!(ring.read(4, 100, |_| true).missed, 0);
+        assert_eq!(ring.read(4, 100, |_| true).cursor.missed, 0);
     }
 
     #[test]
@@ -129,13 +131,13 @@ mod tests {
         let even = |n: &i32| n % 2 == 0;
         let page = ring.read(0, 2, even);
         assert_eq!(seqs(&page), [0, 2]);
-        assert!(page.more);
-        let page = ring.read(page.next, 2, even);
+        assert!(page.cursor.more);
+        let page = ring.read(page.cursor.next, 2, even);
         assert_eq!(seqs(&page), [4, 6]);
-        let page = ring.read(page.next, 2, even);
+        let page = ring.read(page.cursor.next, 2, even);
         assert_eq!(seqs(&page), [8]);
-        assert!(!page.more);
-        assert_eq!(page.next, 10);
+        assert!(!page.cursor.more);
+        assert_eq!(page.cursor.next, 10);
     }
 
     #[test]
@@ -144,7 +146,7 @@ mod tests {
         ring.push(1);
         let page = ring.read(7, 10, |_| true);
         assert!(page.entries.is_empty());
-        assert_eq!(page.next, 7);
+        assert_eq!(page.cursor.next, 7);
     }
 
     #[test]

@@ -484,9 +484,7 @@ impl Runs {
         Ok(GameOutput {
             run: run.summary(),
             lines: page.entries.into_iter().map(|(_, l)| l.clone()).collect(),
-            next: page.next,
-            missed: page.missed,
-            more: page.more,
+            cursor: page.cursor,
         })
     }
 
@@ -507,24 +505,29 @@ mod tests {
         Item::Str(text.into())
     }
 
+    /// An `error` message as Godot 4.6 sends it: time, source, texts,
+    /// warning flag, then the script stack.
+    fn error_items(
+        source: (&str, &str, i64),
+        texts: (&str, &str),
+        warning: bool,
+        stack: &[(&str, &str, i64)],
+    ) -> Vec<Item> {
+        let mut items = vec![Item::Int(0), Item::Int(0), Item::Int(2), Item::Int(256)];
+        items.extend([s(source.0), s(source.1), Item::Int(source.2)]);
+        items.extend([s(texts.0), s(texts.1), Item::Bool(warning)]);
+        items.push(Item::Int(stack.len() as i64 * 3));
+        for (file, function, line) in stack {
+            items.extend([s(file), s(function), Item::Int(*line)]);
+        }
+        items
+    }
+
     /// The error message Godot 4.6 sends for `null.foo()` at res://main.gd:8.
     fn null_call() -> Vec<Item> {
-        vec![
-            Item::Int(0),
-            Item::Int(0),
-            Item::Int(2),
-            Item::Int(256),
-            s("res://main.gd"),
-            s("_ready"),
-            Item::Int(8),
-            s("Invalid call. Nonexistent function 'foo' in base 'Nil'."),
-            s(""),
-            Item::Bool(false),
-            Item::Int(3),
-            s("res://main.gd"),
-            s("_ready"),
-            Item::Int(8),
-        ]
+        let at = ("res://main.gd", "_ready", 8);
+        let text = "Invalid call. Nonexistent function 'foo' in base 'Nil'.";
+        error_items(at, (text, ""), false, &[at])
     }
 
     fn run_with(messages: Vec<Message>) -> Runs {
@@ -554,19 +557,12 @@ mod tests {
                 function: "_ready".into()
             }]
         );
-        let engine = [
-            Item::Int(0),
-            Item::Int(0),
-            Item::Int(0),
-            Item::Int(1),
-            s("drivers/x.cpp"),
-            s("init"),
-            Item::Int(90),
-            s("Condition failed"),
-            s("Could not open"),
-            Item::Bool(true),
-            Item::Int(0),
-        ];
+        let engine = error_items(
+            ("drivers/x.cpp", "init", 90),
+            ("Condition failed", "Could not open"),
+            true,
+            &[],
+        );
         let Some(Message::Error(w)) = parse("error", &engine) else {
             panic!("not an error");
         };
@@ -628,7 +624,7 @@ mod tests {
         assert_eq!(texts[..2], ["one", "two"]);
         assert_eq!(out.lines[2].stream, "error");
         assert_eq!(out.lines[2].line, Some(8));
-        assert_eq!(out.next, 5);
+        assert_eq!(out.cursor.next, 5);
         let errors = runs.errors(1).unwrap();
         assert_eq!(errors.errors.len(), 1);
         assert_eq!(errors.errors[0].count, 2);

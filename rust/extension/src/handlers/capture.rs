@@ -32,6 +32,7 @@ const CAPTURE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest PNG an answer may carry: base64 grows it by a third, and the
 /// whole answer must fit the connection's outbound cap.
 const PNG_BUDGET: usize = crate::server::MAX_OUTBOUND_BYTES / 4 * 3 - (64 << 10);
+const _: () = assert!(PNG_BUDGET / 3 * 4 < crate::server::MAX_OUTBOUND_BYTES);
 /// Screenshot request ids, apart from the ones the editor's Game view uses.
 const FIRST_GAME_SHOT: i64 = 1 << 40;
 
@@ -316,6 +317,5 @@ mod tests {
         assert!(smaller(4096, PNG_BUDGET * 4) <= 4096 / 2);
         assert!((85..=90).contains(&smaller(100, PNG_BUDGET + 1)));
         assert!(smaller(20, PNG_BUDGET) < 20);
-        assert!(PNG_BUDGET / 3 * 4 < crate::server::MAX_OUTBOUND_BYTES);
     }
 }

@@ -11,17 +11,12 @@ fn limit(limit: Option<u32>) -> usize {
 }
 
 pub fn get_editor_log(_: &mut Ctx, params: GetEditorLog) -> Result<EditorLog, ErrorBody> {
-    let (entries, next, missed, more) = crate::editor_log::read(
+    let (entries, cursor) = crate::editor_log::read(
         params.since.unwrap_or(0),
         params.level.unwrap_or_default(),
         limit(params.limit),
     );
-    Ok(EditorLog {
-        entries,
-        next,
-        missed,
-        more,
-    })
+    Ok(EditorLog { entries, cursor })
 }
 
 pub fn get_game_output(ctx: &mut Ctx, params: GetGameOutput) -> Result<GameOutput, ErrorBody> {

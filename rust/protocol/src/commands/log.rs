@@ -45,9 +45,16 @@ pub enum LogLevel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditorLog {
     pub entries: Vec<LogEntry>,
+    #[serde(flatten)]
+    pub cursor: Cursor,
+}
+
+/// Where a read of a bounded log ended, to read on from there.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
     /// Pass as `since` to read on from here.
     pub next: u64,
-    /// Entries after `since` that the bounded log dropped before they were read.
+    /// Entries after `since` that the log dropped before they were read.
     pub missed: u64,
     /// True when `limit` cut the answer short: call again with `since` = `next`.
     pub more: bool,

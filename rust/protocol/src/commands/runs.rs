@@ -29,12 +29,8 @@ command!(
 pub struct GameOutput {
     pub run: RunSummary,
     pub lines: Vec<OutputLine>,
-    /// Pass as `since` to read on from here.
-    pub next: u64,
-    /// Lines after `since` that the bounded buffer dropped before they were read.
-    pub missed: u64,
-    /// True when `limit` cut the answer short: call again with `since` = `next`.
-    pub more: bool,
+    #[serde(flatten)]
+    pub cursor: super::log::Cursor,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
