@@ -5,6 +5,7 @@
 mod foundation;
 mod game;
 mod offline;
+mod see;
 mod session;
 mod speed;
 mod tools;
@@ -92,6 +93,7 @@ fn main() {
         tools::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
+        see::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

@@ -98,6 +98,9 @@ pub fn test_runtime_dir() -> PathBuf {
 
 pub struct EditorOptions {
     pub headless: bool,
+    /// Render for real on a private Xvfb display with the OpenGL driver
+    /// (for screenshots); needs `headless: false` and Xvfb installed.
+    pub xvfb: bool,
     /// Run in a process group of its own, so killing it takes the game too.
     /// Off for an interactive run, where Ctrl+C must reach the editor.
     pub own_group: bool,
@@ -116,6 +119,7 @@ impl Default for EditorOptions {
     fn default() -> Self {
         Self {
             headless: true,
+            xvfb: false,
             own_group: true,
             port: Some(free_port()),
             runtime_dir: Some(test_runtime_dir()),
@@ -130,6 +134,8 @@ impl Default for EditorOptions {
 pub struct Editor {
     child: Child,
     own_group: bool,
+    /// The X server it draws on, when it renders under Xvfb.
+    xvfb: Option<Child>,
     /// The port it listens on, read from its discovery file.
     pub port: u16,
     pub project: PathBuf,
@@ -153,6 +159,18 @@ impl Editor {
         if options.headless {
             cmd.arg("--headless");
         }
+        let xvfb = if options.xvfb {
+            let (xvfb, display) = start_xvfb()?;
+            cmd.env("DISPLAY", display).args([
+                "--rendering-driver",
+                "opengl3",
+                "--audio-driver",
+                "Dummy",
+            ]);
+            Some(xvfb)
+        } else {
+            None
+        };
         cmd.args(["--editor", "--path"]).arg(project);
         match options.port {
             Some(port) => cmd.env("GODOT_MCP_PORT", port.to_string()),
@@ -169,12 +187,21 @@ impl Editor {
         if options.own_group {
             cmd.process_group(0);
         }
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", godot.display()))?;
+        let child = cmd.spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(e) => {
+                if let Some(mut xvfb) = xvfb {
+                    let _ = xvfb.kill();
+                    let _ = xvfb.wait();
+                }
+                return Err(format!("cannot start {}: {e}", godot.display()));
+            }
+        };
         let mut editor = Editor {
             child,
             own_group: options.own_group,
+            xvfb,
             port: 0,
             project: project.to_path_buf(),
             log,
@@ -256,6 +283,12 @@ impl Editor {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Games the editor started live in sessions of their own; without
+        // their display they end too.
+        if let Some(mut xvfb) = self.xvfb.take() {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
     }
 
     /// Sends a signal (`KILL`, `STOP`, ...) to the editor's whole process group.
@@ -270,6 +303,44 @@ impl Editor {
 impl Drop for Editor {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Starts Xvfb on a free display; returns it and the `DISPLAY` value.
+fn start_xvfb() -> Result<(Child, String), String> {
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x720x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot start Xvfb ({e}); `cargo xtask test` installs it, or apt-get install xvfb"
+            )
+        })?;
+    let stdout = xvfb.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(line) if line.trim().parse::<u32>().is_ok() => Ok((xvfb, format!(":{}", line.trim()))),
+        outcome => {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+            Err(format!("Xvfb did not report a display: {outcome:?}"))
+        }
     }
 }
 
@@ -480,6 +551,22 @@ impl Mcp {
         } else {
             Ok(structured)
         }
+    }
+
+    /// Calls a tool and returns the whole MCP result (content blocks too).
+    pub async fn call_result(
+        &self,
+        name: &str,
+        args: Value,
+    ) -> Result<rmcp::model::CallToolResult, String> {
+        let Value::Object(arguments) = args else {
+            return Err("tool arguments must be an object".into());
+        };
+        let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
+        self.service
+            .call_tool(params)
+            .await
+            .map_err(|e| format!("MCP call failed: {e}"))
     }
 
     pub async fn close(self) {

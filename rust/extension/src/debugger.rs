@@ -1,27 +1,144 @@
-//! The editor's debugger side of a game run: the game process connects to
-//! it when it is really up, which is how `run_project` knows it started.
+//! The editor's debugger side of game runs.
+//!
+//! A game started from the editor connects to the editor's debugger, which
+//! is how `run_project` knows it started. Each debugger session is a
+//! `ScriptEditorDebugger` node that emits `debug_data` for every message
+//! the game sends, Godot's own ones (`set_pid`, `output`, `error`,
+//! `debug_enter`) included; an `EditorDebuggerPlugin` capture would only
+//! see messages the editor does not handle itself. So this plugin listens
+//! to that signal on each session and feeds [`Runs`]. Screenshots of the
+//! game use the request the editor's Game view uses (`scene:rq_screenshot`):
+//! the game saves its window to a PNG and answers with the file's path.
 
-use godot::classes::{EditorDebuggerPlugin, EditorDebuggerSession, IEditorDebuggerPlugin};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use godot::classes::{
+    EditorDebuggerPlugin, EditorDebuggerSession, EditorInterface, IEditorDebuggerPlugin,
+};
 use godot::prelude::*;
+
+use crate::runs::{Item, Runs, parse};
+
+/// The signal every debugger session emits for each message from the game.
+const DEBUG_DATA: &str = "debug_data";
+/// Godot's class for one debugger session tab.
+const SESSION_CLASS: &str = "ScriptEditorDebugger";
 
 #[derive(GodotClass)]
 #[class(tool, init, base = EditorDebuggerPlugin)]
 pub struct GodotMcpDebugger {
+    pub runs: Rc<RefCell<Runs>>,
+    /// Sessions listened to, with the callable connected to each.
+    listening: Vec<(InstanceId, Callable)>,
     base: Base<EditorDebuggerPlugin>,
 }
 
 #[godot_api]
 impl IEditorDebuggerPlugin for GodotMcpDebugger {
-    fn setup_session(&mut self, _session_id: i32) {}
+    fn setup_session(&mut self, _session_id: i32) {
+        self.listen();
+    }
 }
 
 impl GodotMcpDebugger {
     /// Whether a running game is connected to the editor's debugger.
     pub fn game_connected(&self) -> bool {
+        self.active_session().is_some()
+    }
+
+    fn active_session(&self) -> Option<Gd<EditorDebuggerSession>> {
         self.base()
             .get_sessions()
             .iter_shared()
             .filter_map(|s| s.try_to::<Gd<EditorDebuggerSession>>().ok())
-            .any(|s| s.is_active())
+            .find(|s| s.is_active())
+    }
+
+    /// Sends a message to the running game; false when none is connected.
+    pub fn send_to_game(&self, message: &str, data: &VarArray) -> bool {
+        let Some(mut session) = self.active_session() else {
+            return false;
+        };
+        session.send_message_ex(message).data(data).done();
+        true
+    }
+
+    /// Connects to every debugger session not yet listened to.
+    fn listen(&mut self) {
+        let Some(base) = EditorInterface::singleton().get_base_control() else {
+            return;
+        };
+        let sessions = base
+            .find_children_ex("*")
+            .type_(SESSION_CLASS)
+            .recursive(true)
+            .owned(false)
+            .done();
+        for mut session in sessions.iter_shared() {
+            let id = session.instance_id();
+            if self.listening.iter().any(|(known, _)| *known == id)
+                || !session.has_signal(DEBUG_DATA)
+            {
+                continue;
+            }
+            let runs = Rc::clone(&self.runs);
+            let callable = Callable::from_fn("godot_mcp_debug_data", move |args: &[&Variant]| {
+                if let [name, data] = args {
+                    on_debug_data(&runs, &name.to_string(), data);
+                }
+                Variant::nil()
+            });
+            session.connect(DEBUG_DATA, &callable);
+            self.listening.push((id, callable));
+        }
+    }
+
+    /// Disconnects from the sessions; the callables must not outlive the plugin.
+    pub fn stop(&mut self) {
+        for (id, callable) in self.listening.drain(..) {
+            if let Ok(mut session) = Gd::<Object>::try_from_instance_id(id)
+                && session.is_connected(DEBUG_DATA, &callable)
+            {
+                session.disconnect(DEBUG_DATA, &callable);
+            }
+        }
+    }
+}
+
+fn on_debug_data(runs: &Rc<RefCell<Runs>>, name: &str, data: &Variant) {
+    let Ok(data) = data.try_to::<VarArray>() else {
+        return;
+    };
+    let items: Vec<Item> = data.iter_shared().map(|v| item(&v)).collect();
+    if let Some(message) = parse(name, &items) {
+        runs.borrow_mut().on_message(message, || {
+            EditorInterface::singleton().get_playing_scene().to_string()
+        });
+    }
+}
+
+fn item(value: &Variant) -> Item {
+    match value.get_type() {
+        VariantType::INT => Item::Int(value.to::<i64>()),
+        VariantType::BOOL => Item::Bool(value.to::<bool>()),
+        VariantType::STRING | VariantType::STRING_NAME => Item::Str(value.to_string()),
+        VariantType::PACKED_STRING_ARRAY => Item::Strs(
+            value
+                .to::<PackedStringArray>()
+                .as_slice()
+                .iter()
+                .map(GString::to_string)
+                .collect(),
+        ),
+        VariantType::PACKED_INT32_ARRAY => Item::Ints(
+            value
+                .to::<PackedInt32Array>()
+                .as_slice()
+                .iter()
+                .map(|n| i64::from(*n))
+                .collect(),
+        ),
+        _ => Item::Other,
     }
 }

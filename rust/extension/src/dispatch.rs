@@ -135,6 +135,8 @@ pub trait Context {
 struct Deferred {
     id: u64,
     action: String,
+    /// Whether the command changes something (for the play-state notice).
+    edit: bool,
     reply: Reply,
     poll: Erased,
     deadline: Instant,
@@ -341,6 +343,7 @@ impl<C: Context> Dispatcher<C> {
             }) => self.deferred.push(Deferred {
                 id: request.id,
                 action: request.action,
+                edit,
                 reply,
                 poll,
                 deadline: Instant::now() + timeout,
@@ -374,7 +377,7 @@ impl<C: Context> Dispatcher<C> {
                     continue;
                 }
             };
-            let edit = response.success;
+            let edit = d.edit && response.success;
             self.answer(&d.reply, response, ctx, edit);
         }
         self.deferred = still;

@@ -10,10 +10,14 @@ use godot::prelude::*;
 mod convert;
 mod debugger;
 mod dispatch;
+mod editor_log;
 mod error;
+mod game;
 mod handlers;
 mod perf;
 mod plugin;
+mod ring;
+mod runs;
 mod server;
 mod wake;
 mod watch;
@@ -23,4 +27,10 @@ pub use error::ExtensionError;
 struct GodotMcp;
 
 #[gdextension]
-unsafe impl ExtensionLibrary for GodotMcp {}
+unsafe impl ExtensionLibrary for GodotMcp {
+    fn on_stage_deinit(stage: InitStage) {
+        if stage == InitStage::MainLoop {
+            game::main_loop_ending();
+        }
+    }
+}

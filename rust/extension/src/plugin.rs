@@ -12,6 +12,7 @@ use godot_mcp_protocol::{PROTOCOL_VERSION, Welcome};
 
 use crate::debugger::GodotMcpDebugger;
 use crate::dispatch::Dispatcher;
+use crate::editor_log::Logging;
 use crate::handlers::{self, Ctx};
 use crate::server::{Identity, PortChoice, Server};
 use crate::wake::{OsSleep, Wake};
@@ -27,8 +28,12 @@ const DEFAULT_IMPORT_WAIT_MS: u64 = 10_000;
 const DEFAULT_AWAKE_SLEEP_US: u64 = 250;
 /// Quiet time before the editor's own sleep comes back, unless `GODOT_MCP_AWAKE_MS` says otherwise.
 const DEFAULT_AWAKE_MS: u64 = 1_000;
+/// Time per frame for checking changed scripts in the background.
+const SCRIPT_CHECK_BUDGET: Duration = Duration::from_millis(2);
 
 struct Running {
+    /// Declared first so the logger is removed before anything else stops.
+    _logging: Logging,
     server: Server,
     dispatcher: Dispatcher<Ctx>,
     ctx: Ctx,
@@ -85,7 +90,8 @@ impl IEditorPlugin for GodotMcpPlugin {
     fn exit_tree(&mut self) {
         if let Some(mut running) = self.running.take() {
             running.stop();
-            if let Some(debugger) = running.ctx.debugger.take() {
+            if let Some(mut debugger) = running.ctx.debugger.take() {
+                debugger.bind_mut().stop();
                 self.base_mut().remove_debugger_plugin(&debugger);
             }
             godot_print!("godot-mcp: stopped");
@@ -112,6 +118,9 @@ impl IEditorPlugin for GodotMcpPlugin {
         for event in running.watch.poll(readiness) {
             running.server.broadcast(&event);
         }
+        let playing = godot::classes::EditorInterface::singleton().is_playing_scene();
+        running.ctx.runs.borrow_mut().refresh(playing);
+        running.ctx.scripts.tick(SCRIPT_CHECK_BUDGET);
         if !drained.busy() {
             running.ctx.frames.idle_overhead(now.elapsed());
         }
@@ -175,7 +184,9 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
             None
         }
     };
+    let runs = debugger.bind().runs.clone();
     Ok(Running {
+        _logging: Logging::start(),
         server,
         dispatcher: Dispatcher::new(handlers::routes(), cap, budget, import_wait),
         ctx: Ctx {
@@ -191,6 +202,7 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
                 .unwrap_or(i64::MAX),
                 Duration::from_millis(env_number("GODOT_MCP_AWAKE_MS", DEFAULT_AWAKE_MS)),
             )),
+            runs,
             ..Ctx::default()
         },
         watch: Watch::start(),

@@ -10,8 +10,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    docs, editor, files, history, node, perf, project, resource, scene, script, session, signal,
-    source, tree, workspace,
+    capture, docs, editor, files, history, log, node, perf, project, resource, runs, scene, script,
+    session, signal, source, tree, workspace,
 };
 use crate::{ErrorBody, ErrorCode};
 
@@ -113,6 +113,10 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<workspace::SelectNodes>(),
     spec::<editor::RunProject>(),
     spec::<editor::StopProject>(),
+    spec::<runs::GetGameOutput>(),
+    spec::<runs::GetGameErrors>(),
+    spec::<capture::GetScreenshot>(),
+    spec::<log::GetEditorLog>(),
     spec::<editor::Undo>(),
     spec::<editor::Redo>(),
     spec::<session::ListSessions>(),

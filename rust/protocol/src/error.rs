@@ -55,7 +55,7 @@ pub enum ErrorCode {
     GodotError,
     /// Too many requests are waiting; retry shortly.
     EditorBusy,
-    /// The editor cannot do this now (`sub_code` says why: `importing`, `no_scene`).
+    /// The editor cannot do this now (`sub_code` says why: `importing`, `no_scene`, `rendering_off`).
     EditorNotReady,
     /// The connection did not present the editor's token, or came from a web page.
     Unauthorized,
@@ -65,6 +65,8 @@ pub enum ErrorCode {
     FrameTooLarge,
     /// The answer was too large to send; ask for less.
     ResponseTooLarge,
+    /// No game run has that id (runs are kept while the editor runs, the last few only).
+    RunNotFound,
     /// No open editor has that session id.
     UnknownSession,
     /// Several editors are open and the call did not say which one.

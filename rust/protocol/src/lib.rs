@@ -11,6 +11,7 @@ pub mod commands;
 pub mod discovery;
 mod error;
 pub mod glob;
+pub mod image;
 pub mod names;
 pub mod paths;
 pub mod suggest;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use godot_mcp_protocol::commands::session::SelectSession;
-use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, catalog, find};
+use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, catalog, find, image};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
@@ -115,7 +115,7 @@ impl GodotMcp {
         });
         match outcome {
             Ok(answer) => {
-                let mut result = CallToolResult::structured(answer.result);
+                let mut result = success(answer.result);
                 if let Some(notice) = answer.notice {
                     result
                         .content
@@ -194,6 +194,24 @@ fn add_session_param(schema: &mut Map<String, Value>) {
 /// The tool list as JSON, exactly as `tools/list` sends it.
 pub fn tools_json() -> String {
     serde_json::to_string_pretty(&json!({ "tools": tools() })).unwrap_or_default()
+}
+
+/// A successful result; an image it carries becomes MCP image content,
+/// described by its `description` (or by the rest of the result).
+fn success(mut value: Value) -> CallToolResult {
+    let Some(image) = image::take(&mut value) else {
+        return CallToolResult::structured(value);
+    };
+    let text = match value.get(image::DESCRIPTION_FIELD) {
+        Some(Value::String(description)) => description.clone(),
+        _ => value.to_string(),
+    };
+    let mut result = CallToolResult::structured(value);
+    result.content = vec![
+        ContentBlock::image(image.data, image.mime_type),
+        ContentBlock::text(text),
+    ];
+    result
 }
 
 fn error_result(error: &ErrorBody) -> CallToolResult {
@@ -343,5 +361,41 @@ impl ServerHandler for GodotMcp {
         context.cancelled().await;
         lock(&self.sinks).retain(|s| s.id() != &id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_in_a_result_becomes_image_content() {
+        let result = success(json!({
+            "width": 2,
+            "description": "editor: 2x1 PNG",
+            "image": {"mime_type": "image/png", "data": "iVBORw=="},
+        }));
+        assert_eq!(
+            result.structured_content,
+            Some(json!({"width": 2, "description": "editor: 2x1 PNG"}))
+        );
+        assert_eq!(result.content.len(), 2);
+        match (&result.content[0], &result.content[1]) {
+            (ContentBlock::Image(image), ContentBlock::Text(text)) => {
+                assert_eq!(
+                    (image.data.as_str(), image.mime_type.as_str()),
+                    ("iVBORw==", "image/png")
+                );
+                assert_eq!(text.text, "editor: 2x1 PNG");
+            }
+            other => panic!("unexpected content: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn results_without_images_stay_json() {
+        let result = success(json!({"a": 1}));
+        assert_eq!(result.structured_content, Some(json!({"a": 1})));
+        assert_eq!(result.content.len(), 1);
     }
 }

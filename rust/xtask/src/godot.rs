@@ -381,6 +381,31 @@ fn install_host_packages() -> Result<(), String> {
     )
 }
 
+/// Makes sure Xvfb is installed: the end-to-end tests that take screenshots
+/// run a rendering editor on a private Xvfb display. A machine that got Godot
+/// some other way than [`provision`] may lack it.
+pub fn ensure_xvfb() -> Result<(), String> {
+    if which("Xvfb", &SBIN_DIRS).is_some() {
+        return Ok(());
+    }
+    let apt = which("apt-get", &SBIN_DIRS).filter(|_| is_root()).ok_or(
+        "the rendering end-to-end tests need Xvfb; install it (e.g. `apt-get install xvfb`)",
+    )?;
+    log("installing Xvfb for the rendering tests");
+    let install = || {
+        run_to_stderr(
+            Command::new(&apt)
+                .args(["install", "-y", "xvfb", "xauth"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            "apt-get install xvfb",
+        )
+    };
+    install().or_else(|_| {
+        run_to_stderr(Command::new(&apt).arg("update"), "apt-get update")?;
+        install()
+    })
+}
+
 /// Debootstraps into a scratch directory and renames it into place on
 /// success, so a `sid-sysroot` directory always holds a finished bootstrap.
 fn bootstrap_sysroot(layout: &Layout) -> Result<(), String> {

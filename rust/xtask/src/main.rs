@@ -147,6 +147,7 @@ fn test(filter: &[String]) -> Result {
         "cargo clippy",
     )?;
     let godot = godot::ensure_godot()?;
+    godot::ensure_xvfb()?;
     let built = build()?;
     status(
         cargo()

@@ -29,6 +29,7 @@ pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState,
         dispatch: ctx.dispatch.clone(),
         session_id: ctx.session_id.clone(),
         readiness: crate::watch::readiness(),
+        script_errors: ctx.scripts.summary(),
     })
 }
 
@@ -87,6 +88,7 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
     if editor.is_playing_scene() {
         editor.stop_playing_scene();
     }
+    let run_id = ctx.runs.borrow_mut().start(scene.clone());
     editor.play_custom_scene(&scene);
     let debugger = ctx.debugger.clone();
     // Answer once the game process is up (connected to the editor's
@@ -105,6 +107,7 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                 Ok(ProjectRun {
                     playing: true,
                     scene: scene.clone(),
+                    run_id,
                 })
             })
         }),
@@ -113,13 +116,36 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
     })
 }
 
-pub fn stop_project(_: &mut Ctx, _: StopProject) -> Result<ProjectStopped, ErrorBody> {
+/// How long `stop_project` waits for the game's exit status.
+const GAME_STOP_WAIT: Duration = Duration::from_secs(3);
+
+pub fn stop_project(ctx: &mut Ctx, _: StopProject) -> Result<Answer<ProjectStopped>, ErrorBody> {
     let mut editor = editor();
     let was_playing = editor.is_playing_scene();
-    if was_playing {
-        editor.stop_playing_scene();
+    let runs = ctx.runs.clone();
+    if !was_playing {
+        runs.borrow_mut().refresh(false);
+        let run = runs.borrow().current();
+        return Ok(Answer::Now(ProjectStopped { was_playing, run }));
     }
-    Ok(ProjectStopped { was_playing })
+    runs.borrow_mut().stopping();
+    editor.stop_playing_scene();
+    let since = std::time::Instant::now();
+    // Answer once the run has settled how it ended.
+    Ok(Answer::Later {
+        poll: Box::new(move || {
+            let mut runs = runs.borrow_mut();
+            runs.refresh(false);
+            (runs.settled() || since.elapsed() >= GAME_STOP_WAIT).then(|| {
+                Ok(ProjectStopped {
+                    was_playing,
+                    run: runs.current(),
+                })
+            })
+        }),
+        timeout: GAME_STOP_WAIT * 2,
+        waiting_for: "the game to end",
+    })
 }
 
 pub fn undo(_: &mut Ctx, params: Undo) -> Result<HistoryStep, ErrorBody> {

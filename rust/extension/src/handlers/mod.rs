@@ -4,17 +4,21 @@
 //! typed result; [`routes`] is the only place that lists them. Shared
 //! lookups (the edited scene, nodes by path, the undo manager) live here.
 
+mod capture;
 mod docs;
 mod editor;
 pub use editor::godot_version;
 mod files;
 mod history;
+mod log;
 mod node;
 mod perf;
 mod project;
 mod resource;
 mod scene;
 mod script;
+mod script_health;
+pub use script_health::ScriptHealth;
 mod signal;
 mod source;
 mod tree;
@@ -38,6 +42,9 @@ pub struct Ctx {
     pub frames: crate::perf::FrameLog,
     /// Absent until the plugin starts keeping the editor awake.
     pub wake: Option<crate::wake::Wake<crate::wake::OsSleep>>,
+    /// Game runs, fed by the debugger's messages.
+    pub runs: std::rc::Rc<std::cell::RefCell<crate::runs::Runs>>,
+    pub scripts: ScriptHealth,
 }
 
 impl Context for Ctx {
@@ -55,7 +62,11 @@ pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
         route(editor::get_editor_state),
         route(editor::get_project_info),
         route_later(editor::run_project),
-        route(editor::stop_project),
+        route_later(editor::stop_project),
+        route(log::get_game_output),
+        route(log::get_game_errors),
+        route_later(capture::get_screenshot),
+        route(log::get_editor_log),
         route(editor::undo),
         route(editor::redo),
         route(perf::get_performance),

@@ -3,12 +3,10 @@
 //!
 //! Godot reports a script's first parse or compile error only through its
 //! error log (with the line), not through `reload()`'s return value. So the
-//! check compiles a private copy of the source while a [`ParseErrorLog`] is
-//! registered as a logger, and keeps what it hears on the main thread.
+//! check compiles a private copy of the source and keeps what the editor's
+//! logger hears meanwhile on the main thread.
 
-use std::sync::Mutex;
-
-use godot::classes::{GDScript, ILogger, Os, ScriptBacktrace};
+use godot::classes::GDScript;
 use godot::prelude::*;
 use godot_mcp_protocol::commands::source::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
@@ -122,70 +120,27 @@ pub(super) fn check(source: &str) -> Vec<ScriptError> {
         .collect::<Vec<_>>()
         .join("\n");
     script.set_source_code(&source);
-    let log = ParseErrorLog::new_gd();
-    let mut os = Os::singleton();
-    *HEARD.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
-    os.add_logger(&log);
-    let result = script.reload();
-    os.remove_logger(&log);
-    let heard = HEARD
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .unwrap_or_default();
+    let (result, heard) = crate::editor_log::hear_script_errors(|| script.reload());
     if result == godot::global::Error::OK {
         return Vec::new();
     }
-    if heard.is_empty() {
+    let errors: Vec<ScriptError> = heard
+        .into_iter()
+        .filter(|e| e.level == godot_mcp_protocol::commands::log::LogLevel::Error)
+        .map(|e| ScriptError {
+            line: e.line.unwrap_or(0),
+            message: e
+                .message
+                .strip_prefix("Parse Error: ")
+                .unwrap_or(&e.message)
+                .to_owned(),
+        })
+        .collect();
+    if errors.is_empty() {
         return vec![ScriptError {
             line: 0,
             message: format!("Godot could not compile the script ({result:?})"),
         }];
     }
-    heard
-}
-
-/// What the logger heard while a check ran; `None` outside a check.
-static HEARD: Mutex<Option<Vec<ScriptError>>> = Mutex::new(None);
-
-/// Collects errors logged on the main thread during a check.
-#[derive(GodotClass)]
-#[class(base = Logger, init, internal, tool)]
-struct ParseErrorLog {}
-
-#[godot_api]
-impl ILogger for ParseErrorLog {
-    fn log_error(
-        &mut self,
-        _function: GString,
-        _file: GString,
-        line: i32,
-        code: GString,
-        rationale: GString,
-        _editor_notify: bool,
-        _error_type: i32,
-        _script_backtraces: Array<Gd<ScriptBacktrace>>,
-    ) {
-        if !godot::init::is_main_thread() {
-            return;
-        }
-        let text = if rationale.is_empty() {
-            code
-        } else {
-            rationale
-        };
-        let message = text.to_string();
-        let message = message
-            .strip_prefix("Parse Error: ")
-            .unwrap_or(&message)
-            .to_owned();
-        if let Some(heard) = HEARD.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            heard.push(ScriptError {
-                line: line.max(0) as u32,
-                message,
-            });
-        }
-    }
-
-    fn log_message(&mut self, _message: GString, _error: bool) {}
+    errors
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Report the editor's state: Godot version, project, edited and open scenes, whether the game runs, and dispatch statistics.
+/// Report the editor's state: Godot version, project, edited and open scenes, whether the game runs, scripts that fail to parse, and dispatch statistics.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEditorState {}
@@ -34,6 +34,26 @@ pub struct EditorState {
     /// This editor's session id (see list_sessions).
     pub session_id: String,
     pub readiness: crate::Readiness,
+    /// Project scripts that do not parse or compile.
+    pub script_errors: ScriptErrors,
+}
+
+/// Scripts that fail to parse, as the editor last checked them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScriptErrors {
+    /// Scripts with an error.
+    pub count: usize,
+    /// The first few, by path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first: Vec<ScriptFileError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScriptFileError {
+    pub script_path: String,
+    /// 1-based line number.
+    pub line: u32,
+    pub message: String,
 }
 
 /// How the editor's main thread has been draining requests.
@@ -78,7 +98,7 @@ pub struct ProjectInfo {
     pub autoloads: Vec<String>,
 }
 
-/// Start the game from the editor, like pressing Play. Runs the main scene, or `scene` when given.
+/// Start the game from the editor, like pressing Play. Runs the main scene, or `scene` when given. Answers once the game is up, with a run_id for get_game_output and get_game_errors.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunProject {
@@ -98,9 +118,11 @@ pub struct ProjectRun {
     pub playing: bool,
     /// The scene that was started.
     pub scene: String,
+    /// Identifies this run in get_game_output and get_game_errors.
+    pub run_id: u64,
 }
 
-/// Stop the game started from the editor. Succeeds (with `was_playing: false`) when nothing runs.
+/// Stop the game started from the editor and summarise its run. Succeeds (with `was_playing: false`) when nothing runs.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StopProject {}
@@ -114,6 +136,9 @@ command!(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectStopped {
     pub was_playing: bool,
+    /// The last run: how it ended, its error counts and last output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<super::runs::RunSummary>,
 }
 
 /// Undo the last edit (the editor's Ctrl+Z): one whole tool call or batch, in the scene or the project history.

@@ -4,14 +4,17 @@
 //! descriptions, so they say exactly what a model needs to call the tool
 //! right the first time, and nothing more.
 
+pub mod capture;
 pub mod docs;
 pub mod editor;
 pub mod files;
 pub mod history;
+pub mod log;
 pub mod node;
 pub mod perf;
 pub mod project;
 pub mod resource;
+pub mod runs;
 pub mod scene;
 pub mod script;
 pub mod session;

@@ -1,0 +1,707 @@
+//! Letting the agent see: screenshots of a real editor rendering under
+//! Xvfb (checked pixel by pixel), the editor's log, game runs followed
+//! through the debugger (output, errors, exit code), script errors in the
+//! editor state, and the clear error a headless editor gives instead of a
+//! blank image.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use godot_mcp_e2e::{Editor, EditorOptions, Mcp, TestResult, godot_binary, sample_project_copy};
+use godot_mcp_protocol::ErrorCode;
+use serde_json::{Value, json};
+
+use crate::foundation::{F, ok, test_fn};
+use crate::{Suite, ensure};
+
+const RENDERING: &[&str] = &[
+    "see_editor_window_screenshot",
+    "see_viewport_2d_quadrants",
+    "see_viewport_3d_boxes",
+    "see_game_screenshot_quadrants",
+    "see_game_output_and_null_call_error",
+    "see_game_exit_code_3",
+    "see_editor_log_cursor",
+    "see_script_errors_in_editor_state",
+];
+const HEADLESS: &str = "see_headless_screenshot_says_rendering_off";
+
+pub async fn run(suite: &mut Suite, filter: Option<&str>) {
+    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f));
+    if wanted(HEADLESS) {
+        match F::start("see-headless").await {
+            Ok(f) => {
+                suite.run(&f, HEADLESS, headless_screenshot).await;
+                let F { mcp, mut editor } = f;
+                mcp.close().await;
+                editor.kill();
+            }
+            Err(e) => suite.fail("see_headless_editor_starts", &e),
+        }
+    }
+    if !RENDERING.iter().any(|n| wanted(n)) {
+        return;
+    }
+    let f = match start_rendering().await {
+        Ok(f) => f,
+        Err(e) => return suite.fail("see_rendering_editor_starts", &e),
+    };
+    let tests: &[(&str, crate::TestFn<'_, F>)] = &[
+        (RENDERING[0], editor_window),
+        (RENDERING[1], viewport_2d),
+        (RENDERING[2], viewport_3d),
+        (RENDERING[3], game_screenshot),
+        (RENDERING[4], game_output),
+        (RENDERING[5], exit_code),
+        (RENDERING[6], editor_log),
+        (RENDERING[7], script_errors),
+    ];
+    suite.run_all(&f, filter, tests).await;
+    let F { mcp, mut editor } = f;
+    let _ = mcp.call("stop_project", json!({})).await;
+    mcp.close().await;
+    editor.kill();
+}
+
+/// The game window's size: small, so the 2D view shows all of the scene.
+const GAME_SIZE: (u32, u32) = (320, 180);
+
+const QUADRANTS: &str = r#"[gd_scene format=3]
+
+[node name="Quadrants" type="Node2D"]
+
+[node name="Red" type="ColorRect" parent="."]
+offset_right = 160.0
+offset_bottom = 90.0
+color = Color(1, 0, 0, 1)
+
+[node name="Green" type="ColorRect" parent="."]
+offset_left = 160.0
+offset_right = 320.0
+offset_bottom = 90.0
+color = Color(0, 1, 0, 1)
+
+[node name="Blue" type="ColorRect" parent="."]
+offset_top = 90.0
+offset_right = 160.0
+offset_bottom = 180.0
+color = Color(0, 0, 1, 1)
+
+[node name="Yellow" type="ColorRect" parent="."]
+offset_left = 160.0
+offset_top = 90.0
+offset_right = 320.0
+offset_bottom = 180.0
+color = Color(1, 1, 0, 1)
+"#;
+
+const BOXES: &str = r#"[gd_scene format=3]
+
+[sub_resource type="BoxMesh" id="box"]
+size = Vector3(0.8, 0.8, 0.8)
+
+[sub_resource type="StandardMaterial3D" id="red"]
+shading_mode = 0
+albedo_color = Color(1, 0, 0, 1)
+
+[sub_resource type="StandardMaterial3D" id="green"]
+shading_mode = 0
+albedo_color = Color(0, 1, 0, 1)
+
+[sub_resource type="StandardMaterial3D" id="blue"]
+shading_mode = 0
+albedo_color = Color(0, 0, 1, 1)
+
+[node name="Boxes" type="Node3D"]
+
+[node name="Red" type="MeshInstance3D" parent="."]
+transform = Transform3D(1, 0, 0, 0, 1, 0, 0, 0, 1, -1.2, 0, 0)
+mesh = SubResource("box")
+material_override = SubResource("red")
+
+[node name="Green" type="MeshInstance3D" parent="."]
+transform = Transform3D(1, 0, 0, 0, 1, 0, 0, 0, 1, 1.2, 0, 0)
+mesh = SubResource("box")
+material_override = SubResource("green")
+
+[node name="Blue" type="MeshInstance3D" parent="."]
+transform = Transform3D(1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1.4, 0)
+mesh = SubResource("box")
+material_override = SubResource("blue")
+"#;
+
+/// Prints, then calls a method on null at line 9 (pausing in the debugger).
+const PRINTS: &str = "extends Node
+
+
+func _ready() -> void:
+\tprint(\"see: first line\")
+\tprint(\"see: second line\")
+\tprinterr(\"see: to stderr\")
+\tvar nothing = null
+\tnothing.explode()
+";
+
+const QUITS: &str = "extends Node
+
+
+func _ready() -> void:
+\tprint(\"see: quitting with 3\")
+\tawait get_tree().create_timer(1.0).timeout
+\tget_tree().quit(3)
+";
+
+fn script_scene(name: &str, script: &str) -> String {
+    format!(
+        "[gd_scene format=3]\n\n[ext_resource type=\"Script\" path=\"{script}\" id=\"1\"]\n\n\
+         [node name=\"{name}\" type=\"Node\"]\nscript = ExtResource(\"1\")\n"
+    )
+}
+
+/// An editor rendering under Xvfb on a sample project with the scenes above.
+async fn start_rendering() -> Result<F, String> {
+    let project = sample_project_copy("see")?;
+    let write = |res: &str, text: &str| {
+        let path = project.join(res);
+        std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("{res}: {e}"))
+    };
+    write("see/quadrants.tscn", QUADRANTS)?;
+    write("see/boxes.tscn", BOXES)?;
+    write("see/prints.gd", PRINTS)?;
+    write(
+        "see/prints.tscn",
+        &script_scene("Prints", "res://see/prints.gd"),
+    )?;
+    write("see/quits.gd", QUITS)?;
+    write(
+        "see/quits.tscn",
+        &script_scene("Quits", "res://see/quits.gd"),
+    )?;
+    // The game scales its 320x180 canvas to its window, has no sound card
+    // and no vsync to complain about.
+    let settings = project.join("project.godot");
+    let text = std::fs::read_to_string(&settings).map_err(|e| e.to_string())?;
+    let text =
+        text.replace(
+            "viewport_width=640",
+            &format!("viewport_width={}", GAME_SIZE.0),
+        )
+        .replace(
+            "viewport_height=360",
+            &format!(
+                "viewport_height={}\nwindow/stretch/mode=\"viewport\"\nwindow/vsync/vsync_mode=0",
+                GAME_SIZE.1
+            ),
+        ) + "\n[audio]\n\ndriver/driver=\"Dummy\"\n";
+    std::fs::write(&settings, text).map_err(|e| e.to_string())?;
+    let editor = Editor::start(
+        &godot_binary()?,
+        &project,
+        EditorOptions {
+            headless: false,
+            xvfb: true,
+            startup_timeout: Duration::from_secs(180),
+            ..EditorOptions::default()
+        },
+    )?;
+    let mcp = Mcp::start(editor.port).await?;
+    Ok(F { mcp, editor })
+}
+
+/// A decoded screenshot: its JSON (without the image) and RGB pixels.
+struct Shot {
+    meta: Value,
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+type Blob = (u64, f64, f64);
+
+impl Shot {
+    fn pixel(&self, x: u32, y: u32) -> (u8, u8, u8) {
+        let i = ((y * self.width + x) * 3) as usize;
+        (self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+
+    /// Pixel count and centre of each pure colour (red, green, blue, yellow).
+    fn blobs(&self) -> [Blob; 4] {
+        let mut sums = [(0u64, 0f64, 0f64); 4];
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if let Some(c) = colour(self.pixel(x, y)) {
+                    sums[c].0 += 1;
+                    sums[c].1 += f64::from(x);
+                    sums[c].2 += f64::from(y);
+                }
+            }
+        }
+        sums.map(|(n, x, y)| (n, x / n.max(1) as f64, y / n.max(1) as f64))
+    }
+}
+
+const RED: usize = 0;
+const GREEN: usize = 1;
+const BLUE: usize = 2;
+const YELLOW: usize = 3;
+const COLOURS: [(&str, usize); 4] = [
+    ("red", RED),
+    ("green", GREEN),
+    ("blue", BLUE),
+    ("yellow", YELLOW),
+];
+
+/// Which pure colour a pixel is, allowing for filtering at the edges.
+fn colour((r, g, b): (u8, u8, u8)) -> Option<usize> {
+    let hi = |v: u8| v > 200;
+    let lo = |v: u8| v < 60;
+    match (hi(r), hi(g), hi(b)) {
+        (true, false, false) if lo(g) && lo(b) => Some(RED),
+        (false, true, false) if lo(r) && lo(b) => Some(GREEN),
+        (false, false, true) if lo(r) && lo(g) => Some(BLUE),
+        (true, true, false) if lo(b) => Some(YELLOW),
+        _ => None,
+    }
+}
+
+/// Takes a screenshot through MCP, checks its content blocks, decodes it
+/// and prints the latency and size.
+async fn screenshot(f: &F, target: &str, max_size: Option<u32>) -> Result<Shot, String> {
+    let mut args = json!({ "target": target });
+    if let Some(max) = max_size {
+        args["max_size"] = json!(max);
+    }
+    let start = Instant::now();
+    let result = f.mcp.call_result("get_screenshot", args).await?;
+    let ms = start.elapsed().as_millis();
+    ensure!(
+        result.is_error != Some(true),
+        "{target}: {:?}",
+        result.content
+    );
+    let meta = result.structured_content.clone().unwrap_or(Value::Null);
+    ensure!(meta.get("image").is_none(), "the image stayed in the JSON");
+    let mut image = None;
+    let mut text = None;
+    for block in &result.content {
+        match block {
+            rmcp::model::ContentBlock::Image(i) => {
+                image = Some((i.data.clone(), i.mime_type.clone()))
+            }
+            rmcp::model::ContentBlock::Text(t) => {
+                text.get_or_insert_with(|| t.text.clone());
+            }
+            _ => {}
+        }
+    }
+    let (data, mime) = image.ok_or_else(|| format!("{target}: no image content: {meta}"))?;
+    ensure!(mime == "image/png", "mime {mime}");
+    let text = text.unwrap_or_default();
+    ensure!(
+        text.starts_with(target) && text.contains("PNG"),
+        "description: {text:?}"
+    );
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| e.to_string())?;
+    ensure!(meta["png_bytes"] == png.len(), "png_bytes: {meta}");
+    let decoder = png::Decoder::new(std::io::Cursor::new(&png));
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    ensure!(
+        info.color_type == png::ColorType::Rgb && info.bit_depth == png::BitDepth::Eight,
+        "{target}: {:?} {:?}",
+        info.color_type,
+        info.bit_depth
+    );
+    buf.truncate(info.buffer_size());
+    ensure!(
+        meta["width"] == info.width && meta["height"] == info.height,
+        "size {}x{} vs {meta}",
+        info.width,
+        info.height
+    );
+    println!(
+        "    {target}: {ms} ms, {}x{} PNG {} bytes",
+        info.width,
+        info.height,
+        png.len()
+    );
+    Ok(Shot {
+        meta,
+        width: info.width,
+        height: info.height,
+        rgb: buf,
+    })
+}
+
+async fn call(f: &F, tool: &str, args: Value) -> Result<Value, String> {
+    ok(f.call(tool, args).await).map_err(|e| format!("{tool}: {e}"))
+}
+
+async fn open(f: &F, scene: &str) -> Result<Value, String> {
+    call(f, "open_scene", json!({ "scene_path": scene })).await
+}
+
+test_fn!(headless_screenshot, |f| {
+    for target in ["editor", "viewport_2d", "viewport_3d", "game"] {
+        let e = f
+            .fails(
+                "get_screenshot",
+                json!({"target": target}),
+                ErrorCode::EditorNotReady,
+            )
+            .await?;
+        ensure!(e.sub_code.as_deref() == Some("rendering_off"), "{e}");
+        ensure!(e.hint.as_deref().is_some_and(|h| h.contains("Xvfb")), "{e}");
+    }
+    f.fails(
+        "get_screenshot",
+        json!({"target": "editor", "max_size": 5}),
+        ErrorCode::InvalidParams,
+    )
+    .await?;
+    f.fails(
+        "get_screenshot",
+        json!({"target": "desk"}),
+        ErrorCode::InvalidParams,
+    )
+    .await?;
+    Ok(())
+});
+
+test_fn!(editor_window, |f| {
+    open(f, "res://see/quadrants.tscn").await?;
+    let shot = screenshot(f, "editor", None).await?;
+    // The Xvfb screen is 1280x720; the default 1024 fits its longest side.
+    ensure!(
+        (shot.width, shot.height) == (1024, 576),
+        "{}x{}",
+        shot.width,
+        shot.height
+    );
+    ensure!(
+        shot.meta["source_width"] == 1280 && shot.meta["source_height"] == 720,
+        "{}",
+        shot.meta
+    );
+    // The editor shows the scene in its 2D view.
+    let blobs = shot.blobs();
+    for (name, c) in COLOURS {
+        ensure!(
+            blobs[c].0 > 500,
+            "no {name} in the editor window: {blobs:?}"
+        );
+    }
+    let small = screenshot(f, "editor", Some(200)).await?;
+    ensure!(
+        (small.width, small.height) == (200, 113),
+        "{}x{}",
+        small.width,
+        small.height
+    );
+    Ok(())
+});
+
+fn near(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() < tolerance
+}
+
+/// Each colour occupies its quadrant: red top left, green top right, blue
+/// bottom left, yellow bottom right.
+fn quadrants_in_place(shot: &Shot, min_pixels: u64) -> TestResult {
+    let b = shot.blobs();
+    for (name, c) in COLOURS {
+        ensure!(b[c].0 >= min_pixels, "too little {name}: {b:?}");
+    }
+    ensure!(
+        b[RED].1 < b[GREEN].1 && b[BLUE].1 < b[YELLOW].1,
+        "left/right: {b:?}"
+    );
+    ensure!(
+        b[RED].2 < b[BLUE].2 && b[GREEN].2 < b[YELLOW].2,
+        "top/bottom: {b:?}"
+    );
+    ensure!(near(b[RED].2, b[GREEN].2, 3.0), "rows: {b:?}");
+    ensure!(near(b[RED].1, b[BLUE].1, 3.0), "columns: {b:?}");
+    Ok(())
+}
+
+test_fn!(viewport_2d, |f| {
+    open(f, "res://see/quadrants.tscn").await?;
+    let shot = screenshot(f, "viewport_2d", None).await?;
+    quadrants_in_place(&shot, 2000)?;
+    // At 100% zoom each 160x90 rectangle is drawn at its size.
+    let b = shot.blobs();
+    ensure!(
+        near(b[GREEN].1 - b[RED].1, 160.0, 3.0) && near(b[BLUE].2 - b[RED].2, 90.0, 3.0),
+        "spacing: {b:?}"
+    );
+    ensure!(
+        shot.meta["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("res://see/quadrants.tscn")),
+        "{}",
+        shot.meta
+    );
+    Ok(())
+});
+
+test_fn!(viewport_3d, |f| {
+    call(
+        f,
+        "open_scene",
+        json!({"scene_path": "res://see/boxes.tscn"}),
+    )
+    .await?;
+    let shot = screenshot(f, "viewport_3d", None).await?;
+    let b = shot.blobs();
+    for (name, c) in &COLOURS[..3] {
+        ensure!(b[*c].0 > 300, "too little {name}: {b:?}");
+    }
+    ensure!(
+        b[RED].1 < b[GREEN].1 && b[RED].0 > 0,
+        "red box left of green: {b:?}"
+    );
+    ensure!(
+        b[BLUE].2 < b[RED].2 && b[BLUE].2 < b[GREEN].2,
+        "blue box above the others: {b:?}"
+    );
+    ensure!(
+        b[RED].1 < b[BLUE].1 && b[BLUE].1 < b[GREEN].1,
+        "blue box between: {b:?}"
+    );
+    Ok(())
+});
+
+test_fn!(game_screenshot, |f| {
+    let run = call(
+        f,
+        "run_project",
+        json!({"scene": "res://see/quadrants.tscn"}),
+    )
+    .await?;
+    ensure!(run["run_id"].as_u64().is_some(), "{run}");
+    let shot = screenshot(f, "game", None).await?;
+    ensure!(
+        (shot.width, shot.height) == GAME_SIZE,
+        "{}x{}",
+        shot.width,
+        shot.height
+    );
+    quadrants_in_place(&shot, 10_000)?;
+    // Pixel by pixel: every point of a grid over each quadrant has its colour.
+    let (w, h) = GAME_SIZE;
+    for (c, qx, qy) in [(RED, 0, 0), (GREEN, 1, 0), (BLUE, 0, 1), (YELLOW, 1, 1)] {
+        for i in 0..8 {
+            for j in 0..8 {
+                let x = qx * w / 2 + 5 + i * (w / 2 - 10) / 7;
+                let y = qy * h / 2 + 5 + j * (h / 2 - 10) / 7;
+                let p = shot.pixel(x, y);
+                ensure!(colour(p) == Some(c), "({x}, {y}) is {p:?}, not colour {c}");
+            }
+        }
+    }
+    let stopped = call(f, "stop_project", json!({})).await?;
+    ensure!(stopped["run"]["state"] == "stopped", "{stopped}");
+    Ok(())
+});
+
+/// Reads a run's output until `done` holds, for up to 30 s.
+async fn follow(f: &F, run_id: u64, done: impl Fn(&Value) -> bool) -> Result<Value, String> {
+    let start = Instant::now();
+    loop {
+        let out = call(f, "get_game_output", json!({"run_id": run_id})).await?;
+        if done(&out) {
+            return Ok(out);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            return Err(format!("gave up waiting: {out}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+test_fn!(game_output, |f| {
+    let run = call(f, "run_project", json!({"scene": "res://see/prints.tscn"})).await?;
+    let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
+    let out = follow(f, run_id, |o| o["run"]["state"] == "paused_at_error").await?;
+    let lines = out["lines"].as_array().cloned().unwrap_or_default();
+    let texts: Vec<&str> = lines.iter().filter_map(|l| l["text"].as_str()).collect();
+    let first = texts.iter().position(|t| *t == "see: first line");
+    let second = texts.iter().position(|t| *t == "see: second line");
+    ensure!(
+        first.is_some() && second > first,
+        "printed lines missing or out of order: {texts:?}"
+    );
+    ensure!(
+        lines
+            .iter()
+            .any(|l| l["stream"] == "stderr" && l["text"] == "see: to stderr"),
+        "{lines:?}"
+    );
+    let error_line = lines
+        .iter()
+        .find(|l| l["stream"] == "error")
+        .ok_or_else(|| format!("no error line: {lines:?}"))?;
+    ensure!(
+        error_line["file"] == "res://see/prints.gd" && error_line["line"] == 9,
+        "{error_line}"
+    );
+    // Only what is new after the cursor.
+    let next = out["next"].as_u64().ok_or("no next")?;
+    let again = call(
+        f,
+        "get_game_output",
+        json!({"run_id": run_id, "since": next}),
+    )
+    .await?;
+    ensure!(
+        again["lines"] == json!([]) && again["next"] == next,
+        "{again}"
+    );
+    let errors = call(f, "get_game_errors", json!({"run_id": run_id})).await?;
+    let list = errors["errors"].as_array().cloned().unwrap_or_default();
+    ensure!(list.len() == 1, "one error expected: {errors}");
+    let e = &list[0];
+    ensure!(
+        e["file"] == "res://see/prints.gd"
+            && e["line"] == 9
+            && e["function"] == "_ready"
+            && e["count"] == 1
+            && e["message"].as_str().is_some_and(|m| m.contains("explode")),
+        "{e}"
+    );
+    ensure!(e["stack"][0]["line"] == 9, "{e}");
+    let stopped = call(f, "stop_project", json!({})).await?;
+    let summary = &stopped["run"];
+    ensure!(
+        summary["run_id"] == run_id && summary["state"] == "stopped" && summary["errors"] == 1,
+        "{stopped}"
+    );
+    ensure!(
+        summary["last_output"]
+            .as_array()
+            .is_some_and(|l| l.contains(&json!("see: second line"))),
+        "{stopped}"
+    );
+    f.fails(
+        "get_game_errors",
+        json!({"run_id": 999_999}),
+        ErrorCode::RunNotFound,
+    )
+    .await?;
+    Ok(())
+});
+
+test_fn!(exit_code, |f| {
+    let run = call(f, "run_project", json!({"scene": "res://see/quits.tscn"})).await?;
+    let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
+    let out = follow(f, run_id, |o| o["run"]["state"] == "exited").await?;
+    let summary = &out["run"];
+    ensure!(summary["exit_code"] == 3, "{summary}");
+    ensure!(
+        summary["last_output"]
+            .as_array()
+            .is_some_and(|l| l.contains(&json!("see: quitting with 3"))),
+        "{summary}"
+    );
+    let stopped = call(f, "stop_project", json!({})).await?;
+    ensure!(
+        stopped["was_playing"] == false && stopped["run"]["exit_code"] == 3,
+        "{stopped}"
+    );
+    Ok(())
+});
+
+test_fn!(editor_log, |f| {
+    let all = call(f, "get_editor_log", json!({})).await?;
+    let entries = all["entries"].as_array().cloned().unwrap_or_default();
+    ensure!(
+        entries.iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("godot-mcp: listening"))),
+        "the start-up line is missing: {all}"
+    );
+    let next = all["next"].as_u64().ok_or("no next")?;
+    let quiet = call(f, "get_editor_log", json!({"since": next})).await?;
+    ensure!(quiet["entries"] == json!([]), "{quiet}");
+    // Loading a broken scene makes the editor log errors with their source.
+    call(
+        f,
+        "write_text_file",
+        json!({"path": "res://see/broken.tscn", "content": "[gd_scene format=3]\n\n[node name=\"A\" type=\"Node\" parent=\"nowhere\"]\n[[[\n"}),
+    )
+    .await?;
+    let _ = f
+        .call("open_scene", json!({"scene_path": "res://see/broken.tscn"}))
+        .await;
+    let errors = call(
+        f,
+        "get_editor_log",
+        json!({"since": next, "level": "error"}),
+    )
+    .await?;
+    let list = errors["entries"].as_array().cloned().unwrap_or_default();
+    ensure!(!list.is_empty(), "no errors logged: {errors}");
+    ensure!(
+        list.iter().all(|e| e["level"] == "error"),
+        "level filter: {errors}"
+    );
+    ensure!(
+        list.iter()
+            .any(|e| e["file"].is_string() && e["line"].as_u64().is_some_and(|l| l > 0)),
+        "no file and line: {errors}"
+    );
+    let limited = call(f, "get_editor_log", json!({"limit": 1})).await?;
+    ensure!(
+        limited["entries"].as_array().is_some_and(|e| e.len() == 1) && limited["more"] == true,
+        "{limited}"
+    );
+    Ok(())
+});
+
+/// Polls get_editor_state until `done` holds, for up to 20 s.
+async fn state_until(f: &F, done: impl Fn(&Value) -> bool) -> Result<Value, String> {
+    let start = Instant::now();
+    loop {
+        let state = call(f, "get_editor_state", json!({})).await?;
+        if done(&state) {
+            return Ok(state);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err(format!("gave up waiting: {}", state["script_errors"]));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+test_fn!(script_errors, |f| {
+    state_until(f, |s| s["script_errors"]["count"] == 0).await?;
+    let path = "res://see/broken.gd";
+    call(
+        f,
+        "write_text_file",
+        json!({"path": path, "content": "extends Node\n\nfunc _ready(:\n\tpass\n"}),
+    )
+    .await?;
+    let state = state_until(f, |s| s["script_errors"]["count"] == 1).await?;
+    let first = &state["script_errors"]["first"][0];
+    ensure!(
+        first["script_path"] == path && first["line"] == 3 && first["message"].is_string(),
+        "{}",
+        state["script_errors"]
+    );
+    call(
+        f,
+        "write_text_file",
+        json!({"path": path, "content": "extends Node\n\nfunc _ready():\n\tpass\n"}),
+    )
+    .await?;
+    state_until(f, |s| s["script_errors"]["count"] == 0).await?;
+    Ok(())
+});
