@@ -376,7 +376,18 @@ test_fn!(headless_screenshot, |f| {
 
 test_fn!(editor_window, |f| {
     open(f, "res://see/quadrants.tscn").await?;
+    let wake = |p: Value| p["wake"].clone();
+    let before = wake(call(f, "get_performance", json!({})).await?);
     let shot = screenshot(f, "editor", None).await?;
+    // The capture turned low-processor mode off to get drawn frames; the
+    // editor's setting is back once it answered.
+    let after = wake(call(f, "get_performance", json!({})).await?);
+    ensure!(
+        before["low_processor_mode"] == true
+            && after["low_processor_mode"] == true
+            && after["editor_sleep_us"] == before["editor_sleep_us"],
+        "before {before}, after {after}"
+    );
     // The Xvfb screen is 1280x720; the default 1024 fits its longest side.
     ensure!(
         (shot.width, shot.height) == (1024, 576),

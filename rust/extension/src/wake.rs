@@ -19,6 +19,8 @@ use godot_mcp_protocol::commands::perf::Wake as WakeState;
 pub trait SleepSetting {
     fn get(&self) -> i64;
     fn set(&mut self, usec: i64);
+    /// Whether the sleep applies at all.
+    fn enabled(&self) -> bool;
 }
 
 pub struct Wake<S: SleepSetting> {
@@ -93,6 +95,7 @@ impl<S: SleepSetting> Wake<S> {
             editor_sleep_us: self.saved.unwrap_or(sleep_us),
             awake_sleep_us: self.awake_sleep_us,
             quiet_ms: self.quiet.as_millis().try_into().unwrap_or(u64::MAX),
+            low_processor_mode: self.setting.enabled(),
         }
     }
 }
@@ -115,6 +118,10 @@ impl SleepSetting for OsSleep {
         let usec = i32::try_from(usec.max(0)).unwrap_or(i32::MAX);
         Os::singleton().set_low_processor_usage_mode_sleep_usec(usec);
     }
+
+    fn enabled(&self) -> bool {
+        Os::singleton().is_in_low_processor_usage_mode()
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +140,9 @@ mod tests {
         }
         fn set(&mut self, usec: i64) {
             self.0.set(usec);
+        }
+        fn enabled(&self) -> bool {
+            true
         }
     }
 

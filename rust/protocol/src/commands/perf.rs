@@ -82,6 +82,9 @@ pub struct Wake {
     pub awake_sleep_us: i64,
     /// How long without requests before the editor's setting is restored.
     pub quiet_ms: u64,
+    /// Whether the editor sleeps between frames at all (off while a capture
+    /// waits for drawn frames, as the editor's own setting otherwise).
+    pub low_processor_mode: bool,
 }
 
 #[cfg(test)]
