@@ -105,6 +105,9 @@ impl IEditorPlugin for GodotMcpPlugin {
         let now = Instant::now();
         let readiness = watch::readiness();
         running.server.set_readiness(readiness);
+        // Runs are settled before requests read them.
+        let playing = godot::classes::EditorInterface::singleton().is_playing_scene();
+        running.ctx.runs.borrow_mut().refresh(playing);
         let drained = running
             .dispatcher
             .drain(&running.server.inbound, &mut running.ctx);
@@ -118,8 +121,6 @@ impl IEditorPlugin for GodotMcpPlugin {
         for event in running.watch.poll(readiness) {
             running.server.broadcast(&event);
         }
-        let playing = godot::classes::EditorInterface::singleton().is_playing_scene();
-        running.ctx.runs.borrow_mut().refresh(playing);
         running.ctx.scripts.tick(SCRIPT_CHECK_BUDGET);
         if !drained.busy() {
             running.ctx.frames.idle_overhead(now.elapsed());

@@ -3,13 +3,13 @@
 use godot::classes::{Engine, ProjectSettings};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::*;
-use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
 use std::time::Duration;
 
 use crate::dispatch::Answer;
 
-use super::{Ctx, edited_scene, editor, project_root, scene_file_exists, scene_not_found};
+use super::{Ctx, edited_scene, editor, project_root, scene_file};
 
 pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState, ErrorBody> {
     let editor = editor();
@@ -37,7 +37,7 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
     let root = project_root();
     let mut scenes = Vec::new();
     let mut scripts = Vec::new();
-    super::files::walk(&root, true, &mut |res, _| {
+    super::files::walk(&root, true, &mut |res, _, _| {
         if res.ends_with(".tscn") || res.ends_with(".scn") {
             scenes.push(res);
         } else if res.ends_with(".gd") {
@@ -70,13 +70,7 @@ const GAME_START_TIMEOUT: Duration = Duration::from_secs(20);
 pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
     let mut editor = editor();
     let scene = match params.scene {
-        Some(scene) => {
-            let path = paths::normalize_file(&scene, &["tscn", "scn"])?;
-            if !scene_file_exists(&path)? {
-                return Err(scene_not_found(&path));
-            }
-            path
-        }
+        Some(scene) => scene_file(&scene)?,
         None => setting_string("application/run/main_scene")
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {

@@ -7,9 +7,7 @@ use std::path::Path;
 use godot_mcp_protocol::commands::files::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, glob, paths};
 
-use super::script::reload_if_cached;
-use super::{Ctx, editor, fs_path, project_root};
-use godot_mcp_protocol::paths::write_atomically;
+use super::{Ctx, editor, fs_path, project_root, write_file};
 
 /// Files larger than this are not searched.
 const SEARCH_MAX_BYTES: u64 = 2 << 20;
@@ -22,7 +20,7 @@ pub fn list_files(_: &mut Ctx, params: ListFiles) -> Result<FileList, ErrorBody>
     }
     let mut files = Vec::new();
     let mut dirs = Vec::new();
-    walk(&folder, params.recursive, &mut |res, is_dir| {
+    walk(&folder, params.recursive, &mut |res, _, is_dir| {
         if is_dir {
             dirs.push(res);
         } else if match &params.pattern {
@@ -45,7 +43,7 @@ pub fn search_files(_: &mut Ctx, params: SearchFiles) -> Result<SearchHits, Erro
         );
     }
     let mut paths = Vec::new();
-    walk(&project_root(), true, &mut |res, is_dir| {
+    walk(&project_root(), true, &mut |res, real, is_dir| {
         let name = res.rsplit('/').next().unwrap_or_default();
         if !is_dir
             && params
@@ -53,14 +51,14 @@ pub fn search_files(_: &mut Ctx, params: SearchFiles) -> Result<SearchHits, Erro
                 .as_deref()
                 .is_none_or(|p| glob::matches(p, name))
         {
-            paths.push(res);
+            paths.push((res, real.to_path_buf()));
         }
     });
     paths.sort();
     let mut hits = Vec::new();
     let mut truncated = false;
-    'files: for path in paths {
-        let Some(text) = fs_path(&path).ok().and_then(|f| read_text(&f)) else {
+    'files: for (path, real) in paths {
+        let Some(text) = read_text(&real) else {
             continue;
         };
         for (i, line) in text.lines().enumerate() {
@@ -108,9 +106,7 @@ pub fn write_text_file(_: &mut Ctx, params: WriteTextFile) -> Result<FileWritten
     let file = fs_path(&path)?;
     let created = !file.exists();
     let new_folder = file.parent().is_some_and(|d| !d.exists());
-    write_atomically(&file, params.content.as_bytes())
-        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
-    reload_if_cached(&path, &params.content);
+    write_file(&path, &params.content)?;
     if new_folder && let Some(mut fs) = editor().get_resource_filesystem() {
         fs.scan();
     }
@@ -123,10 +119,13 @@ pub fn write_text_file(_: &mut Ctx, params: WriteTextFile) -> Result<FileWritten
 
 /// Visits the entries under `dir` as `res://` paths, skipping hidden ones
 /// (`.godot`, `.git`); `visit` gets each path and whether it is a folder.
-pub(super) fn walk(dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, bool)) {
-    let Ok(root) = project_root().canonicalize() else {
-        return;
-    };
+pub(super) fn walk(dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, &Path, bool)) {
+    if let Ok(root) = project_root().canonicalize() {
+        walk_in(&root, dir, recursive, visit);
+    }
+}
+
+fn walk_in(root: &Path, dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, &Path, bool)) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -138,15 +137,15 @@ pub(super) fn walk(dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, bo
         let Ok(real) = path.canonicalize() else {
             continue;
         };
-        let Ok(rel) = real.strip_prefix(&root) else {
+        let Ok(rel) = real.strip_prefix(root) else {
             // A symlink out of the project.
             continue;
         };
         let res = format!("res://{}", rel.to_string_lossy());
         let is_dir = real.is_dir();
-        visit(res, is_dir);
+        visit(res, &real, is_dir);
         if is_dir && recursive {
-            walk(&path, true, visit);
+            walk_in(root, &path, true, visit);
         }
     }
 }

@@ -245,20 +245,21 @@ pub fn get_undo_history(_: &mut Ctx, _: GetUndoHistory) -> Result<UndoHistories,
 }
 
 pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
-    if params.commands.is_empty() {
-        return Err(
-            ErrorBody::new(ErrorCode::InvalidParams, "batch has no commands")
-                .with_hint("pass commands as [{\"action\": name, \"params\": {...}}]"),
-        );
-    }
-    let started = JOURNAL.with_borrow_mut(|j| j.batch.replace(Vec::new()).is_none());
-    if !started {
+    // A batch inside a batch would take over the outer one's journal.
+    if JOURNAL.with_borrow(|j| j.batch.is_some()) {
         return Err(ErrorBody::new(
             ErrorCode::InvalidOperation,
             "a batch cannot contain a batch",
         )
         .with_hint("list the inner batch's commands in the outer one"));
     }
+    if params.commands.is_empty() {
+        return Err(
+            ErrorBody::new(ErrorCode::InvalidParams, "batch has no commands")
+                .with_hint("pass commands as [{\"action\": name, \"params\": {...}}]"),
+        );
+    }
+    JOURNAL.with_borrow_mut(|j| j.batch = Some(Vec::new()));
     // Closes the batch however the steps end, a panic included.
     let mut guard = BatchGuard { finished: false };
     let routes: HashMap<&str, _> = super::routes().into_iter().collect();
@@ -266,11 +267,6 @@ pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
     let mut results = Vec::with_capacity(total);
     for (i, command) in params.commands.into_iter().enumerate() {
         let outcome = match routes.get(command.action.as_str()) {
-            Some(_) if command.action == "batch" => Err(ErrorBody::new(
-                ErrorCode::InvalidOperation,
-                "a batch cannot contain a batch",
-            )
-            .with_hint("list the inner batch's commands in the outer one")),
             Some(route) => route.call_now(ctx, &command.action, Value::Object(command.params)),
             None => Err(crate::dispatch::unknown_action(&command.action)),
         };

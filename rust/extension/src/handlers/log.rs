@@ -4,7 +4,7 @@ use godot_mcp_protocol::ErrorBody;
 use godot_mcp_protocol::commands::log::{DEFAULT_LIMIT, EditorLog, GetEditorLog, MAX_LIMIT};
 use godot_mcp_protocol::commands::runs::{GameErrors, GameOutput, GetGameErrors, GetGameOutput};
 
-use super::{Ctx, editor};
+use super::Ctx;
 
 fn limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
@@ -20,9 +20,7 @@ pub fn get_editor_log(_: &mut Ctx, params: GetEditorLog) -> Result<EditorLog, Er
 }
 
 pub fn get_game_output(ctx: &mut Ctx, params: GetGameOutput) -> Result<GameOutput, ErrorBody> {
-    let mut runs = ctx.runs.borrow_mut();
-    runs.refresh(editor().is_playing_scene());
-    runs.output(
+    ctx.runs.borrow().output(
         params.run_id,
         params.since.unwrap_or(0),
         limit(params.limit),
@@ -30,7 +28,5 @@ pub fn get_game_output(ctx: &mut Ctx, params: GetGameOutput) -> Result<GameOutpu
 }
 
 pub fn get_game_errors(ctx: &mut Ctx, params: GetGameErrors) -> Result<GameErrors, ErrorBody> {
-    let mut runs = ctx.runs.borrow_mut();
-    runs.refresh(editor().is_playing_scene());
-    runs.errors(params.run_id)
+    ctx.runs.borrow().errors(params.run_id)
 }

@@ -25,7 +25,9 @@ mod tree;
 mod walk;
 mod workspace;
 
-use godot::classes::{EditorInterface, EditorUndoRedoManager, Node, ProjectSettings};
+use godot::classes::{
+    EditorInterface, EditorUndoRedoManager, Node, ProjectSettings, ResourceLoader, Script,
+};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::DispatchStats;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
@@ -169,8 +171,13 @@ fn create_parent_folders(res_path: &str) -> Result<(), ErrorBody> {
     }
 }
 
-fn scene_file_exists(res_path: &str) -> Result<bool, ErrorBody> {
-    Ok(fs_path(res_path)?.is_file())
+/// The `res://` path of an existing scene file named by `input`.
+fn scene_file(input: &str) -> Result<String, ErrorBody> {
+    let path = paths::normalize_file(input, SCENE_EXTENSIONS)?;
+    if !fs_path(&path)?.is_file() {
+        return Err(scene_not_found(&path));
+    }
+    Ok(path)
 }
 
 /// The scene a call acts on, with its `res://` path (empty if never saved).
@@ -201,9 +208,8 @@ fn edited_scene() -> Option<Scene> {
 
 /// Opens (or switches to) a scene file and returns it as the edited scene.
 fn open(path: &str) -> Result<Scene, ErrorBody> {
-    if !scene_file_exists(path)? {
-        return Err(scene_not_found(path));
-    }
+    let path = scene_file(path)?;
+    let path = path.as_str();
     editor().open_scene_from_path(path);
     edited_scene().filter(|s| s.path == path).ok_or_else(|| {
         ErrorBody::new(
@@ -320,5 +326,57 @@ fn godot_result(err: godot::global::Error, what: &str) -> Result<(), ErrorBody> 
             ErrorCode::GodotError,
             format!("{what} failed: {err:?}"),
         ))
+    }
+}
+
+/// Refuses the scene root for an operation only its descendants allow.
+pub(super) fn not_root(root: &Gd<Node>, node: &Gd<Node>, what: &str) -> Result<(), ErrorBody> {
+    if node == root {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidOperation,
+            format!("the scene root cannot be {what}"),
+        )
+        .with_hint("pick one of its descendants"));
+    }
+    Ok(())
+}
+
+/// Refuses a name already taken under `parent`.
+pub(super) fn free_name(root: &Gd<Node>, parent: &Gd<Node>, name: &str) -> Result<(), ErrorBody> {
+    if parent.has_node(name) {
+        return Err(ErrorBody::new(
+            ErrorCode::NodeExists,
+            format!(
+                "{} already has a child named {name:?}",
+                relative_path(root, parent)
+            ),
+        )
+        .with_hint("choose another name, or edit the existing node with edit_node"));
+    }
+    Ok(())
+}
+
+/// Writes a project file atomically and lets the editor see the new text.
+fn write_file(path: &str, content: &str) -> Result<(), ErrorBody> {
+    paths::write_atomically(&fs_path(path)?, content.as_bytes())
+        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
+    reload_if_cached(path, content);
+    Ok(())
+}
+
+/// Lets a script the editor already loaded (attached, or open in the script
+/// editor) see new text instead of its cached copy, and the file system dock
+/// see the file.
+fn reload_if_cached(path: &str, content: &str) {
+    if ResourceLoader::singleton().has_cached(path)
+        && let Some(mut script) = ResourceLoader::singleton()
+            .load(path)
+            .and_then(|r| r.try_cast::<Script>().ok())
+    {
+        script.set_source_code(content);
+        script.reload_ex().keep_state(true).done();
+    }
+    if let Some(mut fs) = editor().get_resource_filesystem() {
+        fs.update_file(path);
     }
 }

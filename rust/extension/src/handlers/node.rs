@@ -10,23 +10,16 @@ use serde_json::Value;
 use godot_mcp_protocol::names::valid_node_name;
 
 use super::scene::{count_nodes, instantiate_node};
-use super::{Ctx, add_new_child, commit, find_node, relative_path, scene, undo_action};
+use super::{
+    Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, undo_action,
+};
 use crate::convert;
 
 pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
     let scene = scene(params.scene_path.as_deref())?;
     let parent = find_node(&scene.root, &params.parent)?;
     let name = valid_node_name(&params.name)?;
-    if parent.has_node(&name) {
-        return Err(ErrorBody::new(
-            ErrorCode::NodeExists,
-            format!(
-                "{} already has a child named {name:?}",
-                relative_path(&scene.root, &parent)
-            ),
-        )
-        .with_hint("choose another name, or edit the existing node with edit_node"));
-    }
+    free_name(&scene.root, &parent, &name)?;
     let mut node = instantiate_node(&params.class)?;
     node.set_name(&name);
     // Convert everything before touching the scene, so a bad value changes nothing.
@@ -79,13 +72,7 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
 pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, ErrorBody> {
     let scene = scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    if node == scene.root {
-        return Err(ErrorBody::new(
-            ErrorCode::InvalidOperation,
-            "the scene root cannot be removed",
-        )
-        .with_hint("remove its children, or create a new scene"));
-    }
+    not_root(&scene.root, &node, "removed")?;
     let parent = node
         .get_parent()
         .ok_or_else(|| ErrorBody::new(ErrorCode::InternalError, "the node has no parent"))?;

@@ -15,9 +15,7 @@ use godot_mcp_protocol::commands::project::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths, suggest};
 use serde_json::Value;
 
-use super::{
-    Ctx, SCENE_EXTENSIONS, commit, fs_path, scene_file_exists, scene_not_found, undo_action,
-};
+use super::{Ctx, commit, fs_path, scene_file, undo_action};
 use crate::convert;
 
 const MAIN_SCENE: &str = "application/run/main_scene";
@@ -72,10 +70,7 @@ pub fn set_project_setting(
 }
 
 pub fn set_main_scene(_: &mut Ctx, params: SetMainScene) -> Result<ProjectSetting, ErrorBody> {
-    let path = paths::normalize_file(&params.scene_path, SCENE_EXTENSIONS)?;
-    if !scene_file_exists(&path)? {
-        return Err(scene_not_found(&path));
-    }
+    let path = scene_file(&params.scene_path)?;
     let previous = change(
         "set main scene",
         MAIN_SCENE,

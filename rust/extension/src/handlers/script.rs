@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::script::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, commit, editor, find_node, fs_path, relative_path, scene, undo_action};
+use super::{Ctx, commit, find_node, fs_path, relative_path, scene, undo_action};
 
 pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, ErrorBody> {
     let path = paths::normalize_file(&params.script_path, &["gd"])?;
@@ -18,23 +18,6 @@ pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, E
         valid: Some(saved.valid),
         errors: saved.errors,
     })
-}
-
-/// Lets a script the editor already loaded (attached, or open in the script
-/// editor) see new text instead of its cached copy, and the file system dock
-/// see the file.
-pub(super) fn reload_if_cached(path: &str, content: &str) {
-    if ResourceLoader::singleton().has_cached(path)
-        && let Some(mut script) = ResourceLoader::singleton()
-            .load(path)
-            .and_then(|r| r.try_cast::<Script>().ok())
-    {
-        script.set_source_code(content);
-        script.reload_ex().keep_state(true).done();
-    }
-    if let Some(mut fs) = editor().get_resource_filesystem() {
-        fs.update_file(path);
-    }
 }
 
 pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached, ErrorBody> {

@@ -44,12 +44,9 @@ impl ScriptHealth {
     fn scan(&mut self) {
         self.last_scan = Some(Instant::now());
         let mut now = HashMap::new();
-        files::walk(&project_root(), true, &mut |res, is_dir| {
+        files::walk(&project_root(), true, &mut |res, real, is_dir| {
             if !is_dir && res.ends_with(".gd") {
-                let modified = fs_path(&res)
-                    .ok()
-                    .and_then(|p| std::fs::metadata(p).ok())
-                    .and_then(|m| m.modified().ok());
+                let modified = std::fs::metadata(real).and_then(|m| m.modified()).ok();
                 if let Some(modified) = modified {
                     now.insert(res, modified);
                 }

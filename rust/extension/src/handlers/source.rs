@@ -11,9 +11,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::source::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::script::reload_if_cached;
-use super::{Ctx, fs_path};
-use godot_mcp_protocol::paths::write_atomically;
+use super::{Ctx, fs_path, write_file};
 
 pub fn read_script(_: &mut Ctx, params: ReadScript) -> Result<ScriptSource, ErrorBody> {
     let (path, content) = read(&params.script_path)?;
@@ -78,10 +76,7 @@ pub fn validate_script(_: &mut Ctx, params: ValidateScript) -> Result<ScriptChec
 
 /// Writes a script atomically, lets the editor see it, and checks it.
 pub(super) fn save(path: &str, content: &str) -> Result<ScriptChecked, ErrorBody> {
-    let file = fs_path(path)?;
-    write_atomically(&file, content.as_bytes())
-        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
-    reload_if_cached(path, content);
+    write_file(path, content)?;
     let errors = check(content);
     Ok(ScriptChecked {
         script_path: path.to_owned(),

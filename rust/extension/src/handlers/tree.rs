@@ -4,12 +4,12 @@
 use godot::classes::{Node, PackedScene, ResourceLoader, packed_scene::GenEditState};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::tree::*;
-use godot_mcp_protocol::{ErrorBody, ErrorCode, glob, paths};
+use godot_mcp_protocol::{ErrorBody, ErrorCode, glob};
 
 use super::scene::scene_children;
 use super::{
-    Ctx, SCENE_EXTENSIONS, add_new_child, commit, find_node, relative_path, scene,
-    scene_file_exists, scene_not_found, undo_action,
+    Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, scene_file,
+    undo_action,
 };
 use crate::convert;
 use godot_mcp_protocol::names::valid_node_name;
@@ -180,10 +180,7 @@ pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBod
 }
 
 pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePlaced, ErrorBody> {
-    let file = paths::normalize_file(&params.scene_file, SCENE_EXTENSIONS)?;
-    if !scene_file_exists(&file)? {
-        return Err(scene_not_found(&file));
-    }
+    let file = scene_file(&params.scene_file)?;
     let scene = scene(params.scene_path.as_deref())?;
     if file == scene.path {
         return Err(ErrorBody::new(
@@ -291,32 +288,6 @@ fn change_group(
         node_path: relative_path(&scene.root, &node),
         groups: super::scene::visible_groups(&node),
     })
-}
-
-fn not_root(root: &Gd<Node>, node: &Gd<Node>, what: &str) -> Result<(), ErrorBody> {
-    if node == root {
-        return Err(ErrorBody::new(
-            ErrorCode::InvalidOperation,
-            format!("the scene root cannot be {what}"),
-        )
-        .with_hint("pick one of its descendants"));
-    }
-    Ok(())
-}
-
-/// Refuses a name already taken under `parent`.
-fn free_name(root: &Gd<Node>, parent: &Gd<Node>, name: &str) -> Result<(), ErrorBody> {
-    if parent.has_node(name) {
-        return Err(ErrorBody::new(
-            ErrorCode::NodeExists,
-            format!(
-                "{} already has a child named {name:?}",
-                relative_path(root, parent)
-            ),
-        )
-        .with_hint("choose another name"));
-    }
-    Ok(())
 }
 
 fn placed(scene_path: String, root: &Gd<Node>, node: &Gd<Node>) -> NodePlaced {
