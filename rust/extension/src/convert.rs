@@ -215,25 +215,31 @@ pub fn new_resource(
         .instantiate(class)
         .try_to::<Gd<Resource>>()
         .map_err(|_| wrong("could not be instantiated".into()))?;
-    let object = resource.clone().upcast::<Object>();
-    for (name, value) in properties {
-        let info = find_property(&object, name)?;
-        resource.set(name.as_str(), &to_variant(value, &info)?);
+    for (name, value) in to_variants(&resource.clone().upcast(), properties)? {
+        resource.set(name.as_str(), &value);
     }
     Ok(resource)
+}
+
+/// Converts each JSON value for `object`'s property of that name, failing
+/// on the first that does not fit, before anything is set.
+pub fn to_variants(
+    object: &Gd<Object>,
+    properties: &Map<String, Value>,
+) -> Result<Vec<(String, Variant)>, ErrorBody> {
+    properties
+        .iter()
+        .map(|(name, value)| {
+            let info = find_property(object, name)?;
+            Ok((name.clone(), to_variant(value, &info)?))
+        })
+        .collect()
 }
 
 /// The error for a class ClassDB does not know, with near names of `base`'s
 /// subclasses.
 pub fn unknown_class(class: &str, base: &str) -> ErrorBody {
-    let db = ClassDb::singleton();
-    let names: Vec<String> = db
-        .get_inheriters_from_class(base)
-        .to_vec()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let near = godot_mcp_protocol::suggest::closest(class, names.iter().map(String::as_str), 6);
+    let near = near_classes(class, base);
     let hint = if near.is_empty() {
         "search_classes finds classes by part of their name".to_owned()
     } else {
@@ -244,6 +250,22 @@ pub fn unknown_class(class: &str, base: &str) -> ErrorBody {
         format!("{class:?} is not a Godot class"),
     )
     .with_hint(hint)
+}
+
+/// Instantiable subclasses of `base` whose names are close to `class`.
+pub fn near_classes(class: &str, base: &str) -> Vec<String> {
+    let db = ClassDb::singleton();
+    let names: Vec<String> = db
+        .get_inheriters_from_class(base)
+        .to_vec()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| db.can_instantiate(c.as_str()))
+        .collect();
+    godot_mcp_protocol::suggest::closest(class, names.iter().map(String::as_str), 6)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Stored, inspector-visible properties whose value differs from the class default.

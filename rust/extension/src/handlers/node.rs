@@ -23,7 +23,7 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
     let mut node = instantiate_node(&params.class)?;
     node.set_name(&name);
     // Convert everything before touching the scene, so a bad value changes nothing.
-    let values = match convert_all(&node, &params.properties) {
+    let values = match convert::to_variants(&node.clone().upcast(), &params.properties) {
         Ok(v) => v,
         Err(e) => {
             node.free();
@@ -53,7 +53,7 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
                 .with_hint("pass properties as {\"name\": value}"),
         );
     }
-    let values = convert_all(&node, &params.properties)?;
+    let values = convert::to_variants(&node.clone().upcast(), &params.properties)?;
     let previous = read_back(&node, values.iter().map(|(k, _)| k));
     let mut undo = undo_action(&format!("edit {}", node.get_name()))?;
     for (property, value) in &values {
@@ -108,21 +108,6 @@ fn collect_owned(root: &Gd<Node>, node: &Gd<Node>, out: &mut Vec<Gd<Node>>) {
     for child in node.get_children().iter_shared() {
         collect_owned(root, &child, out);
     }
-}
-
-/// Converts every value for its property, failing on the first that does not fit.
-fn convert_all(
-    node: &Gd<Node>,
-    properties: &Properties,
-) -> Result<Vec<(String, Variant)>, ErrorBody> {
-    let object = node.clone().upcast();
-    properties
-        .iter()
-        .map(|(name, value)| {
-            let info = convert::find_property(&object, name)?;
-            Ok((name.clone(), convert::to_variant(value, &info)?))
-        })
-        .collect()
 }
 
 fn read_back<'a>(node: &Gd<Node>, names: impl Iterator<Item = &'a String>) -> Properties {

@@ -42,15 +42,7 @@ pub fn set_resource_properties(
                 .with_hint("pass properties as {\"name\": value}"),
         );
     }
-    let object = resource.clone().upcast::<Object>();
-    let values = params
-        .properties
-        .iter()
-        .map(|(name, value)| {
-            let property = convert::find_property(&object, name)?;
-            Ok((name.clone(), convert::to_variant(value, &property)?))
-        })
-        .collect::<Result<Vec<_>, ErrorBody>>()?;
+    let values = convert::to_variants(&resource.clone().upcast(), &params.properties)?;
     let saver = ResourceSaver::singleton();
     let save_args = vslice![resource.clone(), GString::from(&path)];
     let mut undo = undo_action(&format!("edit {path}"))?;

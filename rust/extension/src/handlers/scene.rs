@@ -14,6 +14,7 @@ use super::{
     Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor, fs_path, godot_result,
     open, save_resource, scene,
 };
+use crate::convert;
 use crate::dispatch::Answer;
 
 pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, ErrorBody> {
@@ -186,15 +187,7 @@ pub(super) fn instantiate_node(class: &str) -> Result<Gd<Node>, ErrorBody> {
 }
 
 fn suggest_classes(class: &str) -> String {
-    let db = ClassDb::singleton();
-    let nodes: Vec<String> = db
-        .get_inheriters_from_class("Node")
-        .to_vec()
-        .iter()
-        .map(|c| c.to_string())
-        .filter(|c| db.can_instantiate(c.as_str()))
-        .collect();
-    let near = godot_mcp_protocol::suggest::closest(class, nodes.iter().map(String::as_str), 6);
+    let near = convert::near_classes(class, "Node");
     if near.is_empty() {
         "use a Node class such as Node2D, Node3D, Sprite2D, CharacterBody2D, Control or Label"
             .into()
