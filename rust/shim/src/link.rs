@@ -56,8 +56,6 @@ pub struct Picture {
     pub connected: bool,
     pub welcome: Option<Welcome>,
     pub readiness: Option<Readiness>,
-    pub edited_scene: Option<String>,
-    pub playing: Option<bool>,
 }
 
 /// A successful answer, with what the editor said about its state.
@@ -354,22 +352,9 @@ impl EditorLink {
 
     /// Updates the picture from an editor event and passes it on.
     fn observe(&self, event: Event) {
-        {
-            let mut picture = lock(&self.picture);
-            match event.event.as_str() {
-                events::READINESS_CHANGED => {
-                    picture.readiness =
-                        serde_json::from_value(event.data["readiness"].clone()).ok();
-                }
-                events::SCENE_CHANGED => {
-                    picture.edited_scene = event.data["path"]
-                        .as_str()
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_owned);
-                }
-                events::PLAY_STATE_CHANGED => picture.playing = event.data["playing"].as_bool(),
-                _ => {}
-            }
+        if event.event == events::READINESS_CHANGED {
+            lock(&self.picture).readiness =
+                serde_json::from_value(event.data["readiness"].clone()).ok();
         }
         let _ = self.events.send(LinkEvent::Editor(event));
     }
