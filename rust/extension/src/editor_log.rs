@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use godot::classes::{ILogger, Os, ScriptBacktrace};
 use godot::prelude::*;
-use godot_mcp_protocol::commands::log::{Cursor, LogEntry, LogLevel};
+use godot_mcp_protocol::commands::log::{Cursor, Location, LogEntry, LogLevel};
 
 use crate::ring::{Page, Ring};
 
@@ -32,9 +32,7 @@ pub struct Logged {
     pub level: LogLevel,
     pub kind: Option<&'static str>,
     pub message: String,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub function: Option<String>,
+    pub at: Location,
 }
 
 static LOG: Mutex<Option<Ring<Logged>>> = Mutex::new(None);
@@ -74,9 +72,7 @@ pub fn read(since: u64, level: LogLevel, limit: usize) -> (Vec<LogEntry>, Cursor
                 level: e.level,
                 kind: e.kind.map(str::to_owned),
                 message: e.message.clone(),
-                file: e.file.clone(),
-                line: e.line,
-                function: e.function.clone(),
+                at: e.at.clone(),
             })
             .collect();
         (entries, cursor)
@@ -159,9 +155,7 @@ impl ILogger for EditorLogger {
             },
             kind: None,
             message: message.to_owned(),
-            file: None,
-            line: None,
-            function: None,
+            at: Location::default(),
         });
     }
 }
@@ -180,14 +174,11 @@ fn error_entry(
         3 => (LogLevel::Error, Some("shader")),
         _ => (LogLevel::Error, None),
     };
-    let some = |s: String| (!s.is_empty()).then_some(s);
     Logged {
         level,
         kind,
         message,
-        file: some(file),
-        line: u32::try_from(line).ok().filter(|l| *l > 0),
-        function: some(function),
+        at: Location::new(&file, i64::from(line), &function),
     }
 }
 
@@ -205,10 +196,13 @@ mod tests {
             "GDScript::reload".into(),
         );
         assert_eq!((e.level, e.kind), (LogLevel::Error, Some("script")));
-        assert_eq!((e.file.as_deref(), e.line), (Some("res://a.gd"), Some(3)));
+        assert_eq!(
+            (e.at.file.as_deref(), e.at.line),
+            (Some("res://a.gd"), Some(3))
+        );
         let w = error_entry(1, "careful".into(), String::new(), 0, String::new());
         assert_eq!(
-            (w.level, w.file, w.line, w.function),
+            (w.level, w.at.file, w.at.line, w.at.function),
             (LogLevel::Warning, None, None, None)
         );
         assert_eq!(
@@ -230,7 +224,7 @@ mod tests {
             ));
         });
         assert_eq!(heard.len(), 1);
-        assert_eq!(heard[0].line, Some(4));
+        assert_eq!(heard[0].at.line, Some(4));
         assert_eq!(with_log(|log| log.end()), before);
         record(error_entry(
             0,

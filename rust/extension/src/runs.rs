@@ -15,6 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use godot_mcp_protocol::commands::log::Location;
 use godot_mcp_protocol::commands::runs::{
     GameError, GameErrors, GameOutput, OutputLine, RunState, RunSummary, StackFrame,
 };
@@ -259,16 +260,13 @@ impl Run {
         }
     }
 
-    fn line(&mut self, stream: &str, text: String, at: Option<(&str, u32, &str)>) {
-        let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    fn line(&mut self, stream: &str, text: String, at: Location) {
         let seq = self.output.end();
         self.output.push(OutputLine {
             seq,
             stream: stream.to_owned(),
             text,
-            file: at.and_then(|a| some(a.0)),
-            line: at.map(|a| a.1).filter(|l| *l > 0),
-            function: at.and_then(|a| some(a.2)),
+            at,
         });
     }
 
@@ -278,7 +276,7 @@ impl Run {
             Message::Output(lines) => {
                 for (stream, text) in lines {
                     for line in text.trim_end_matches('\n').split('\n') {
-                        self.line(stream, line.to_owned(), None);
+                        self.line(stream, line.to_owned(), Location::default());
                     }
                 }
             }
@@ -300,28 +298,26 @@ impl Run {
 
     fn report(&mut self, r: Reported) {
         // The innermost script frame says more than the engine's C++ source.
-        let (file, line, function) = match r.stack.first() {
-            Some(top) => (top.file.clone(), top.line, top.function.clone()),
-            None => (r.file.clone(), r.line, r.function.clone()),
+        let at = match r.stack.first() {
+            Some(top) => Location::new(&top.file, i64::from(top.line), &top.function),
+            None => Location::new(&r.file, i64::from(r.line), &r.function),
         };
         let stream = if r.warning { "warning" } else { "error" };
-        self.line(stream, r.message.clone(), Some((&file, line, &function)));
+        self.line(stream, r.message.clone(), at.clone());
         if r.warning {
             self.warnings += 1;
             return;
         }
         self.error_total += 1;
-        let some = |s: String| (!s.is_empty()).then_some(s);
-        let (file, line, function) = (some(file), Some(line).filter(|l| *l > 0), some(function));
-        match self.errors.iter_mut().find(|e| {
-            e.message == r.message && e.file == file && e.line == line && e.function == function
-        }) {
+        match self
+            .errors
+            .iter_mut()
+            .find(|e| e.message == r.message && e.at == at)
+        {
             Some(known) => known.count += 1,
             None => self.errors.push(GameError {
                 message: r.message,
-                file,
-                line,
-                function,
+                at,
                 count: 1,
                 stack: r.stack,
             }),
@@ -623,7 +619,7 @@ mod tests {
         let texts: Vec<&str> = out.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts[..2], ["one", "two"]);
         assert_eq!(out.lines[2].stream, "error");
-        assert_eq!(out.lines[2].line, Some(8));
+        assert_eq!(out.lines[2].at.line, Some(8));
         assert_eq!(out.cursor.next, 5);
         let errors = runs.errors(1).unwrap();
         assert_eq!(errors.errors.len(), 1);

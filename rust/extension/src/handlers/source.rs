@@ -123,7 +123,7 @@ pub(super) fn check(source: &str) -> Vec<ScriptError> {
         .into_iter()
         .filter(|e| e.level == godot_mcp_protocol::commands::log::LogLevel::Error)
         .map(|e| ScriptError {
-            line: e.line.unwrap_or(0),
+            line: e.at.line.unwrap_or(0),
             message: e
                 .message
                 .strip_prefix("Parse Error: ")

@@ -70,10 +70,46 @@ pub struct LogEntry {
     pub kind: Option<String>,
     pub message: String,
     /// Where Godot says the message comes from.
+    #[serde(flatten)]
+    pub at: Location,
+}
+
+/// Where a message or error comes from, as Godot reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
+}
+
+impl Location {
+    /// From Godot's parts, where an empty string or a line below 1 means
+    /// "not known".
+    pub fn new(file: &str, line: i64, function: &str) -> Location {
+        let known = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        Location {
+            file: known(file),
+            line: u32::try_from(line).ok().filter(|l| *l > 0),
+            function: known(function),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_leave_out_what_godot_did_not_say() {
+        assert_eq!(Location::new("", 0, ""), Location::default());
+        assert_eq!(Location::new("", -1, "").line, None);
+        let at = Location::new("res://a.gd", 3, "_ready");
+        assert_eq!(
+            serde_json::to_value(&at).unwrap(),
+            serde_json::json!({"file": "res://a.gd", "line": 3, "function": "_ready"})
+        );
+    }
 }

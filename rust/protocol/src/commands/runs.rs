@@ -40,12 +40,8 @@ pub struct OutputLine {
     pub stream: String,
     pub text: String,
     /// For errors and warnings: where, as the game reported it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<String>,
+    #[serde(flatten)]
+    pub at: super::log::Location,
 }
 
 /// List a game run's errors, each once with how often it happened and its script stack.
@@ -72,12 +68,8 @@ pub struct GameErrors {
 pub struct GameError {
     pub message: String,
     /// The innermost script frame when there is one, else the engine source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<String>,
+    #[serde(flatten)]
+    pub at: super::log::Location,
     /// How many times it happened.
     pub count: u64,
     /// Script call stack, innermost first.
