@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
-    register_extension, workspace_root,
+    register_extension, signal_group, workspace_root,
 };
+use godot_mcp_protocol::commands::perf::percentile;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -83,18 +84,19 @@ fn short(v: &Value) -> String {
 }
 
 /// Percentiles of durations, in milliseconds.
-fn stats(samples: &mut [Duration]) -> Value {
-    samples.sort_unstable();
-    let at = |q: f64| {
-        let i = ((samples.len() - 1) as f64 * q).round() as usize;
-        ms(samples[i])
-    };
+fn stats(samples: &[Duration]) -> Value {
+    let mut us: Vec<u64> = samples
+        .iter()
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .collect();
+    us.sort_unstable();
+    let at = |q: f64| percentile(&us, q) as f64 / 1e3;
     json!({
-        "n": samples.len(),
+        "n": us.len(),
         "p50_ms": at(0.5),
         "p90_ms": at(0.9),
         "p99_ms": at(0.99),
-        "max_ms": ms(samples[samples.len() - 1]),
+        "max_ms": at(1.0),
     })
 }
 
@@ -198,8 +200,8 @@ async fn run(quick: bool) -> Result {
             bytes = text.len();
         }
         let perf = raw_call(&mut raw, "get_performance", json!({})).await?;
-        let m = stats(&mut mcp_times);
-        let r = stats(&mut raw_times);
+        let m = stats(&mcp_times);
+        let r = stats(&raw_times);
         report.add(
             &format!("get_scene_tree {n} nodes"),
             json!({
@@ -239,7 +241,7 @@ async fn run(quick: bool) -> Result {
         edit.push(t.elapsed() - a);
         pair.push(t.elapsed());
     }
-    let (a, e, p) = (stats(&mut add), stats(&mut edit), stats(&mut pair));
+    let (a, e, p) = (stats(&add), stats(&edit), stats(&pair));
     report.add(
         "add_node + edit_node pairs, MCP stdio",
         json!({
@@ -397,7 +399,7 @@ async fn sequential_raw(raw: &mut RawClient, calls: usize) -> Result<Value> {
         raw.recv(Duration::from_secs(10)).await?;
         times.push(t.elapsed());
     }
-    Ok(stats(&mut times))
+    Ok(stats(&times))
 }
 
 async fn sequential_mcp(mcp: &Mcp, calls: usize) -> Result<Value> {
@@ -409,7 +411,7 @@ async fn sequential_mcp(mcp: &Mcp, calls: usize) -> Result<Value> {
             .map_err(|e| e.to_string())?;
         times.push(t.elapsed());
     }
-    Ok(stats(&mut times))
+    Ok(stats(&times))
 }
 
 /// Round trips of a small text frame through a loopback WebSocket echo.
@@ -445,7 +447,7 @@ async fn echo_floor(calls: usize) -> Result<Value> {
     }
     drop(ws);
     server.abort();
-    Ok(stats(&mut times))
+    Ok(stats(&times))
 }
 
 /// A project with a main scene and scenes of each benchmark size.
@@ -510,7 +512,10 @@ fn spawn(godot: &Path, project: &Path, extra: &[&str]) -> Result<Child> {
         .args(["--headless", "--editor", "--path"])
         .arg(project)
         .args(extra)
-        .env("GODOT_MCP_RUNTIME_DIR", project.join(".runtime"))
+        .env(
+            godot_mcp_protocol::discovery::DIR_ENV,
+            project.join(".runtime"),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -531,10 +536,7 @@ fn wait(child: &mut Child, timeout: Duration) -> bool {
 }
 
 fn kill(child: &Child) {
-    let _ = Command::new("kill")
-        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
+    signal_group(child.id(), "KILL");
 }
 
 fn rss(pid: u32) -> Result<u64> {

@@ -83,6 +83,11 @@ impl F {
         editor.kill();
     }
 
+    /// Calls a tool that must succeed; an error names the tool.
+    pub async fn call_ok(&self, name: &str, args: Value) -> Result<Value, String> {
+        ok(self.call(name, args).await).map_err(|e| format!("{name}: {e}"))
+    }
+
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
         self.mcp.call(name, args).await
     }

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use godot_mcp_e2e::{godot_binary, run_scene};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::foundation::{F, ok};
+use crate::foundation::F;
 use crate::{Suite, ensure};
 
 const NAME: &str = "tools_game_built_through_mcp_runs_headless";
@@ -49,59 +49,48 @@ func _on_hit() -> void:
 	print("hit! points=", Score.points)
 "#;
 
-async fn call(f: &F, tool: &str, args: Value) -> Result<Value, String> {
-    ok(f.call(tool, args).await).map_err(|e| format!("{tool}: {e}"))
-}
-
 async fn build_and_play(f: &F) -> godot_mcp_e2e::TestResult {
-    call(
-        f,
+    f.call_ok(
         "create_scene",
         json!({"scene_path": "res://game.tscn", "root_type": "Node2D"}),
     )
     .await?;
-    call(
-        f,
+    f.call_ok(
         "write_script",
         json!({"script_path": "res://score.gd", "content": "extends Node\n\nvar points := 0\n"}),
     )
     .await?;
-    call(
-        f,
+    f.call_ok(
         "add_autoload",
         json!({"name": "Score", "path": "res://score.gd"}),
     )
     .await?;
-    let check = call(f, "validate_script", json!({"content": PLAYER_SCRIPT})).await?;
+    let check = f
+        .call_ok("validate_script", json!({"content": PLAYER_SCRIPT}))
+        .await?;
     ensure!(check["valid"] == true, "the player script: {check}");
-    let written = call(
-        f,
-        "write_script",
-        json!({"script_path": "res://player.gd", "content": PLAYER_SCRIPT}),
-    )
-    .await?;
+    let written = f
+        .call_ok(
+            "write_script",
+            json!({"script_path": "res://player.gd", "content": PLAYER_SCRIPT}),
+        )
+        .await?;
     ensure!(written["valid"] == true, "{written}");
-    call(
-        f,
-        "add_input_action",
+    f.call_ok("add_input_action",
         json!({"name": "move_left", "events": [{"key": "A"}, {"key": "Left"}, {"joypad_axis": 0, "axis_value": -1.0}]}),
     )
     .await?;
-    call(
-        f,
+    f.call_ok(
         "add_input_action",
         json!({"name": "move_right", "events": [{"key": "D"}, {"key": "Right"}]}),
     )
     .await?;
-    call(
-        f,
+    f.call_ok(
         "create_resource",
         json!({"type": "WorldBoundaryShape2D", "path": "res://ground.tres"}),
     )
     .await?;
-    call(
-        f,
-        "batch",
+    f.call_ok("batch",
         json!({"commands": [
             {"action": "add_node", "params": {"scene_path": "res://game.tscn", "type": "CharacterBody2D", "name": "Player", "properties": {"position": [320, 200]}}},
             {"action": "add_node", "params": {"parent": "Player", "type": "Sprite2D", "name": "Sprite", "properties": {"texture": "res://icon.svg", "scale": [0.25, 0.25]}}},
@@ -112,19 +101,14 @@ async fn build_and_play(f: &F) -> godot_mcp_e2e::TestResult {
         ]}),
     )
     .await?;
-    call(
-        f,
-        "connect_signal",
+    f.call_ok("connect_signal",
         json!({"scene_path": "res://game.tscn", "from": "Player", "signal": "hit", "to": "Player", "method": "_on_hit"}),
     )
     .await?;
-    call(f, "save_scene", json!({"scene_path": "res://game.tscn"})).await?;
-    call(
-        f,
-        "set_main_scene",
-        json!({"scene_path": "res://game.tscn"}),
-    )
-    .await?;
+    f.call_ok("save_scene", json!({"scene_path": "res://game.tscn"}))
+        .await?;
+    f.call_ok("set_main_scene", json!({"scene_path": "res://game.tscn"}))
+        .await?;
     let saved = f.file("res://game.tscn")?;
     for needle in [
         "[sub_resource type=\"RectangleShape2D\"",

@@ -5,8 +5,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use godot_mcp_e2e::{
     Mcp, TestResult, copy_tree, free_port, godot_binary, test_runtime_dir, workspace_root,
@@ -38,39 +37,12 @@ fn scratch(tag: &str) -> Result<PathBuf, String> {
 /// Runs headless Godot on `project` with `args`, in its own process group
 /// that is killed on time-out. Returns everything it printed.
 fn run_godot(project: &Path, args: &[&str]) -> Result<String, String> {
-    use std::os::unix::process::CommandExt;
     let log = project.join("godot.log");
-    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let mut child = Command::new(godot_binary()?)
-        .args(["--headless", "--path"])
-        .arg(project)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start Godot: {e}"))?;
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if start.elapsed() > GODOT_TIMEOUT {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-                .status();
-            let _ = child.wait();
-            return Err(format!("Godot {args:?} did not finish in time"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    status
-        .success()
-        .then_some(text.clone())
-        .ok_or_else(|| format!("Godot {args:?} exited with {status}:\n{text}"))
+    match godot_mcp_e2e::run_godot(&godot_binary()?, project, args, &log, GODOT_TIMEOUT)? {
+        (Some(status), text) if status.success() => Ok(text),
+        (Some(status), text) => Err(format!("Godot {args:?} exited with {status}:\n{text}")),
+        (None, _) => Err(format!("Godot {args:?} did not finish in time")),
+    }
 }
 
 /// Lines where Godot reports an error or a warning.

@@ -13,7 +13,7 @@ use godot_mcp_e2e::{Editor, EditorOptions, Mcp, TestResult, godot_binary, sample
 use godot_mcp_protocol::ErrorCode;
 use serde_json::{Value, json};
 
-use crate::foundation::{F, ok, test_fn};
+use crate::foundation::{F, test_fn};
 use crate::{Suite, ensure};
 
 const RENDERING: &[&str] = &[
@@ -339,12 +339,9 @@ async fn screenshot(f: &F, target: &str, max_size: Option<u32>) -> Result<Shot, 
     })
 }
 
-async fn call(f: &F, tool: &str, args: Value) -> Result<Value, String> {
-    ok(f.call(tool, args).await).map_err(|e| format!("{tool}: {e}"))
-}
-
 async fn open(f: &F, scene: &str) -> Result<Value, String> {
-    call(f, "open_scene", json!({ "scene_path": scene })).await
+    f.call_ok("open_scene", json!({ "scene_path": scene }))
+        .await
 }
 
 test_fn!(headless_screenshot, |f| {
@@ -377,11 +374,11 @@ test_fn!(headless_screenshot, |f| {
 test_fn!(editor_window, |f| {
     open(f, "res://see/quadrants.tscn").await?;
     let wake = |p: Value| p["wake"].clone();
-    let before = wake(call(f, "get_performance", json!({})).await?);
+    let before = wake(f.call_ok("get_performance", json!({})).await?);
     let shot = screenshot(f, "editor", None).await?;
     // The capture turned low-processor mode off to get drawn frames; the
     // editor's setting is back once it answered.
-    let after = wake(call(f, "get_performance", json!({})).await?);
+    let after = wake(f.call_ok("get_performance", json!({})).await?);
     ensure!(
         before["low_processor_mode"] == true
             && after["low_processor_mode"] == true
@@ -463,12 +460,8 @@ test_fn!(viewport_2d, |f| {
 });
 
 test_fn!(viewport_3d, |f| {
-    call(
-        f,
-        "open_scene",
-        json!({"scene_path": "res://see/boxes.tscn"}),
-    )
-    .await?;
+    f.call_ok("open_scene", json!({"scene_path": "res://see/boxes.tscn"}))
+        .await?;
     let shot = screenshot(f, "viewport_3d", None).await?;
     let b = shot.blobs();
     for (name, c) in &COLOURS[..3] {
@@ -490,12 +483,9 @@ test_fn!(viewport_3d, |f| {
 });
 
 test_fn!(game_screenshot, |f| {
-    let run = call(
-        f,
-        "run_project",
-        json!({"scene": "res://see/quadrants.tscn"}),
-    )
-    .await?;
+    let run = f
+        .call_ok("run_project", json!({"scene": "res://see/quadrants.tscn"}))
+        .await?;
     ensure!(run["run_id"].as_u64().is_some(), "{run}");
     let shot = screenshot(f, "game", None).await?;
     ensure!(
@@ -517,7 +507,7 @@ test_fn!(game_screenshot, |f| {
             }
         }
     }
-    let stopped = call(f, "stop_project", json!({})).await?;
+    let stopped = f.call_ok("stop_project", json!({})).await?;
     ensure!(stopped["run"]["state"] == "stopped", "{stopped}");
     Ok(())
 });
@@ -526,7 +516,9 @@ test_fn!(game_screenshot, |f| {
 async fn follow(f: &F, run_id: u64, done: impl Fn(&Value) -> bool) -> Result<Value, String> {
     let start = Instant::now();
     loop {
-        let out = call(f, "get_game_output", json!({"run_id": run_id})).await?;
+        let out = f
+            .call_ok("get_game_output", json!({"run_id": run_id}))
+            .await?;
         if done(&out) {
             return Ok(out);
         }
@@ -538,7 +530,9 @@ async fn follow(f: &F, run_id: u64, done: impl Fn(&Value) -> bool) -> Result<Val
 }
 
 test_fn!(game_output, |f| {
-    let run = call(f, "run_project", json!({"scene": "res://see/prints.tscn"})).await?;
+    let run = f
+        .call_ok("run_project", json!({"scene": "res://see/prints.tscn"}))
+        .await?;
     let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
     let out = follow(f, run_id, |o| o["run"]["state"] == "paused_at_error").await?;
     let lines = out["lines"].as_array().cloned().unwrap_or_default();
@@ -565,17 +559,16 @@ test_fn!(game_output, |f| {
     );
     // Only what is new after the cursor.
     let next = out["next"].as_u64().ok_or("no next")?;
-    let again = call(
-        f,
-        "get_game_output",
-        json!({"run_id": run_id, "since": next}),
-    )
-    .await?;
+    let again = f
+        .call_ok("get_game_output", json!({"run_id": run_id, "since": next}))
+        .await?;
     ensure!(
         again["lines"] == json!([]) && again["next"] == next,
         "{again}"
     );
-    let errors = call(f, "get_game_errors", json!({"run_id": run_id})).await?;
+    let errors = f
+        .call_ok("get_game_errors", json!({"run_id": run_id}))
+        .await?;
     let list = errors["errors"].as_array().cloned().unwrap_or_default();
     ensure!(list.len() == 1, "one error expected: {errors}");
     let e = &list[0];
@@ -588,7 +581,7 @@ test_fn!(game_output, |f| {
         "{e}"
     );
     ensure!(e["stack"][0]["line"] == 9, "{e}");
-    let stopped = call(f, "stop_project", json!({})).await?;
+    let stopped = f.call_ok("stop_project", json!({})).await?;
     let summary = &stopped["run"];
     ensure!(
         summary["run_id"] == run_id && summary["state"] == "stopped" && summary["errors"] == 1,
@@ -610,7 +603,9 @@ test_fn!(game_output, |f| {
 });
 
 test_fn!(exit_code, |f| {
-    let run = call(f, "run_project", json!({"scene": "res://see/quits.tscn"})).await?;
+    let run = f
+        .call_ok("run_project", json!({"scene": "res://see/quits.tscn"}))
+        .await?;
     let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
     let out = follow(f, run_id, |o| o["run"]["state"] == "exited").await?;
     let summary = &out["run"];
@@ -621,7 +616,7 @@ test_fn!(exit_code, |f| {
             .is_some_and(|l| l.contains(&json!("see: quitting with 3"))),
         "{summary}"
     );
-    let stopped = call(f, "stop_project", json!({})).await?;
+    let stopped = f.call_ok("stop_project", json!({})).await?;
     ensure!(
         stopped["was_playing"] == false && stopped["run"]["exit_code"] == 3,
         "{stopped}"
@@ -630,7 +625,7 @@ test_fn!(exit_code, |f| {
 });
 
 test_fn!(editor_log, |f| {
-    let all = call(f, "get_editor_log", json!({})).await?;
+    let all = f.call_ok("get_editor_log", json!({})).await?;
     let entries = all["entries"].as_array().cloned().unwrap_or_default();
     ensure!(
         entries.iter().any(|e| e["message"]
@@ -639,24 +634,19 @@ test_fn!(editor_log, |f| {
         "the start-up line is missing: {all}"
     );
     let next = all["next"].as_u64().ok_or("no next")?;
-    let quiet = call(f, "get_editor_log", json!({"since": next})).await?;
+    let quiet = f.call_ok("get_editor_log", json!({"since": next})).await?;
     ensure!(quiet["entries"] == json!([]), "{quiet}");
     // Loading a broken scene makes the editor log errors with their source.
-    call(
-        f,
-        "write_text_file",
+    f.call_ok("write_text_file",
         json!({"path": "res://see/broken.tscn", "content": "[gd_scene format=3]\n\n[node name=\"A\" type=\"Node\" parent=\"nowhere\"]\n[[[\n"}),
     )
     .await?;
     let _ = f
         .call("open_scene", json!({"scene_path": "res://see/broken.tscn"}))
         .await;
-    let errors = call(
-        f,
-        "get_editor_log",
-        json!({"since": next, "level": "error"}),
-    )
-    .await?;
+    let errors = f
+        .call_ok("get_editor_log", json!({"since": next, "level": "error"}))
+        .await?;
     let list = errors["entries"].as_array().cloned().unwrap_or_default();
     ensure!(!list.is_empty(), "no errors logged: {errors}");
     ensure!(
@@ -668,7 +658,7 @@ test_fn!(editor_log, |f| {
             .any(|e| e["file"].is_string() && e["line"].as_u64().is_some_and(|l| l > 0)),
         "no file and line: {errors}"
     );
-    let limited = call(f, "get_editor_log", json!({"limit": 1})).await?;
+    let limited = f.call_ok("get_editor_log", json!({"limit": 1})).await?;
     ensure!(
         limited["entries"].as_array().is_some_and(|e| e.len() == 1) && limited["more"] == true,
         "{limited}"
@@ -680,7 +670,7 @@ test_fn!(editor_log, |f| {
 async fn state_until(f: &F, done: impl Fn(&Value) -> bool) -> Result<Value, String> {
     let start = Instant::now();
     loop {
-        let state = call(f, "get_editor_state", json!({})).await?;
+        let state = f.call_ok("get_editor_state", json!({})).await?;
         if done(&state) {
             return Ok(state);
         }
@@ -694,8 +684,7 @@ async fn state_until(f: &F, done: impl Fn(&Value) -> bool) -> Result<Value, Stri
 test_fn!(script_errors, |f| {
     state_until(f, |s| s["script_errors"]["count"] == 0).await?;
     let path = "res://see/broken.gd";
-    call(
-        f,
+    f.call_ok(
         "write_text_file",
         json!({"path": path, "content": "extends Node\n\nfunc _ready(:\n\tpass\n"}),
     )
@@ -707,8 +696,7 @@ test_fn!(script_errors, |f| {
         "{}",
         state["script_errors"]
     );
-    call(
-        f,
+    f.call_ok(
         "write_text_file",
         json!({"path": path, "content": "extends Node\n\nfunc _ready():\n\tpass\n"}),
     )

@@ -293,10 +293,7 @@ impl Editor {
 
     /// Sends a signal (`KILL`, `STOP`, ...) to the editor's whole process group.
     pub fn signal(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .args(["-s", signal, "--", &format!("-{}", self.child.id())])
-            .stderr(Stdio::null())
-            .status();
+        signal_group(self.child.id(), signal);
     }
 }
 
@@ -723,25 +720,34 @@ pub fn error_lines(log: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs a scene of `project` in a headless Godot for `frames` frames and
-/// returns its output. The run has a process group of its own that is killed
-/// at `timeout`: a game stopped at a script error may never quit.
-pub fn run_scene(
+/// Sends `signal` (`KILL`, `STOP`, ...) to the process group led by `pid`,
+/// a child started with `process_group(0)`.
+pub fn signal_group(pid: u32, signal: &str) {
+    // std has no killpg; kill(1) takes a negative pid for a group.
+    let _ = Command::new("kill")
+        .args(["-s", signal, "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Runs a headless Godot on `project` with `args`, its output going to
+/// `log`, in a process group of its own that is killed at `timeout` (a game
+/// stopped at a script error may never quit). Returns how it exited, `None`
+/// when it was killed, and its output.
+pub fn run_godot(
     godot: &Path,
     project: &Path,
-    scene: &str,
-    frames: u32,
+    args: &[&str],
+    log: &Path,
     timeout: Duration,
-) -> Result<String, String> {
+) -> Result<(Option<std::process::ExitStatus>, String), String> {
     use std::os::unix::process::CommandExt;
-    let log = project.with_extension(format!("run-{}.log", std::process::id()));
-    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let out = std::fs::File::create(log).map_err(|e| e.to_string())?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let mut child = Command::new(godot)
         .args(["--headless", "--path"])
         .arg(project)
-        .arg(scene)
-        .args(["--quit-after", &frames.to_string()])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -749,26 +755,42 @@ pub fn run_scene(
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", godot.display()))?;
     let start = Instant::now();
-    let finished = loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break true,
-            Ok(None) if start.elapsed() < timeout => std::thread::sleep(Duration::from_millis(100)),
-            _ => break false,
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() < timeout => std::thread::sleep(Duration::from_millis(50)),
+            _ => break None,
         }
     };
-    let _ = Command::new("kill")
-        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
+    // Whatever it started goes too.
+    signal_group(child.id(), "KILL");
     let _ = child.wait();
-    let output = std::fs::read_to_string(&log).unwrap_or_default();
-    if finished {
-        Ok(output)
-    } else {
-        Err(format!(
+    Ok((status, std::fs::read_to_string(log).unwrap_or_default()))
+}
+
+/// Runs a scene of `project` in a headless Godot for `frames` frames and
+/// returns its output.
+pub fn run_scene(
+    godot: &Path,
+    project: &Path,
+    scene: &str,
+    frames: u32,
+    timeout: Duration,
+) -> Result<String, String> {
+    let log = project.with_extension(format!("run-{}.log", std::process::id()));
+    let frames = frames.to_string();
+    match run_godot(
+        godot,
+        project,
+        &[scene, "--quit-after", &frames],
+        &log,
+        timeout,
+    )? {
+        (Some(_), output) => Ok(output),
+        (None, output) => Err(format!(
             "{scene} did not quit within {} s:\n{}",
             timeout.as_secs(),
             tail(&output, 30)
-        ))
+        )),
     }
 }

@@ -37,7 +37,8 @@ pub fn regenerate(godot: &Path) -> Result {
     let api: Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let text = compact(&api)?;
     let out = root().join(DATA_FILE);
-    std::fs::write(&out, &text).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    godot_mcp_protocol::paths::write_atomically(&out, text.as_bytes())
+        .map_err(|e| format!("writing {}: {e}", out.display()))?;
     eprintln!("wrote {} ({} KiB)", out.display(), text.len() / 1024);
     Ok(())
 }

@@ -197,11 +197,7 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Result<Option<Exit
         match child.try_wait() {
             Ok(Some(status)) => return Ok(Some(status)),
             Ok(None) if Instant::now() >= deadline => {
-                // std has no killpg; kill(1) takes a negative pid for a group.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stderr(Stdio::null())
-                    .status();
+                godot_mcp_e2e::signal_group(child.id(), "KILL");
                 let _ = child.kill();
                 let _ = child.wait();
                 return Ok(None);
@@ -364,21 +360,7 @@ fn install_host_packages() -> Result<(), String> {
         "no Godot 4.6+ found and this host has no apt-get to provision one; install Godot 4.6+ and set GODOT=/path/to/godot",
     )?;
     // Skip the slow index refresh when only the display helpers are missing.
-    if !have_builders {
-        log("running apt-get update");
-        run_to_stderr(Command::new(&apt).arg("update"), "apt-get update")?;
-    }
-    log(format_args!(
-        "installing host packages: {}",
-        HOST_PACKAGES.join(" ")
-    ));
-    run_to_stderr(
-        Command::new(&apt)
-            .args(["install", "-y"])
-            .args(HOST_PACKAGES)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-        "apt-get install",
-    )
+    apt_install(&apt, &HOST_PACKAGES, !have_builders)
 }
 
 /// Makes sure Xvfb is installed: the end-to-end tests that take screenshots
@@ -391,17 +373,35 @@ pub fn ensure_xvfb() -> Result<(), String> {
     let apt = which("apt-get", &SBIN_DIRS).filter(|_| is_root()).ok_or(
         "the rendering end-to-end tests need Xvfb; install it (e.g. `apt-get install xvfb`)",
     )?;
-    log("installing Xvfb for the rendering tests");
+    apt_install(&apt, &["xvfb", "xauth"], false)
+}
+
+/// Installs `packages`, refreshing the package index first when asked, or
+/// else once if the install fails on a stale index.
+fn apt_install(apt: &Path, packages: &[&str], refresh_first: bool) -> Result<(), String> {
+    let update = || {
+        log("running apt-get update");
+        run_to_stderr(Command::new(apt).arg("update"), "apt-get update")
+    };
     let install = || {
+        log(format_args!(
+            "installing host packages: {}",
+            packages.join(" ")
+        ));
         run_to_stderr(
-            Command::new(&apt)
-                .args(["install", "-y", "xvfb", "xauth"])
+            Command::new(apt)
+                .args(["install", "-y"])
+                .args(packages)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
-            "apt-get install xvfb",
+            "apt-get install",
         )
     };
+    if refresh_first {
+        update()?;
+        return install();
+    }
     install().or_else(|_| {
-        run_to_stderr(Command::new(&apt).arg("update"), "apt-get update")?;
+        update()?;
         install()
     })
 }

@@ -56,13 +56,21 @@ impl Timings {
             return Timings::default();
         }
         samples.sort_unstable();
-        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
         Timings {
             count: samples.len() as u64,
-            p50_us: at(0.5),
-            p99_us: at(0.99),
-            max_us: samples[samples.len() - 1],
+            p50_us: percentile(samples, 0.5),
+            p99_us: percentile(samples, 0.99),
+            max_us: percentile(samples, 1.0),
         }
+    }
+}
+
+/// The sample at quantile `q` (0 to 1) of `sorted` (nearest rank); 0 when
+/// there is none.
+pub fn percentile(sorted: &[u64], q: f64) -> u64 {
+    match sorted.len() {
+        0 => 0,
+        n => sorted[((n - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize],
     }
 }
 
