@@ -115,9 +115,15 @@ const GAME_STOP_WAIT: Duration = Duration::from_secs(3);
 
 pub fn stop_project(ctx: &mut Ctx, _: StopProject) -> Result<Answer<ProjectStopped>, ErrorBody> {
     let mut editor = editor();
-    let was_playing = editor.is_playing_scene();
     let runs = ctx.runs.clone();
+    // The editor notices a game that quit by itself a little after its run
+    // has recorded the exit: that game was not playing any more.
+    let ended = runs.borrow().current().is_some_and(|r| r.state.ended());
+    let was_playing = editor.is_playing_scene() && !ended;
     if !was_playing {
+        if ended && editor.is_playing_scene() {
+            editor.stop_playing_scene();
+        }
         runs.borrow_mut().refresh(false);
         let run = runs.borrow().current();
         return Ok(Answer::Now(ProjectStopped { was_playing, run }));
