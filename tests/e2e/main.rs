@@ -5,6 +5,7 @@
 mod foundation;
 mod game;
 mod offline;
+mod reads;
 mod see;
 mod session;
 mod speed;
@@ -90,6 +91,7 @@ fn main() {
         transport::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
+        reads::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;

@@ -18,6 +18,7 @@ mod perf;
 mod plugin;
 mod ring;
 mod runs;
+mod saved;
 mod server;
 mod wake;
 mod watch;

@@ -19,7 +19,8 @@ use godot_mcp_protocol::names::pascal_case;
 use godot_mcp_protocol::suggest::closest;
 use godot_mcp_protocol::value::{Hint, Kind};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
-use godot_mcp_tscn::convert::{Converted, from_json, to_json};
+use godot_mcp_tscn::convert::{Converted, from_json, to_json, to_live_json};
+use godot_mcp_tscn::inspector::{self, Area};
 use godot_mcp_tscn::{ClassDb, Error, Scene, Value, ids};
 use serde_json::{Map, Value as Json};
 
@@ -139,16 +140,19 @@ impl Project {
         let path = self.scene_path(p.scene_path.as_deref())?;
         let scene = self.load(&path)?;
         let nodes: Vec<Node> = scene.nodes().into_iter().filter(|n| n.is_owned()).collect();
+        let viewport = viewport_size(&self.root);
         let options = TreeOptions {
             max_depth: p.max_depth.unwrap_or(u32::MAX),
             properties: p.include_properties,
+            viewport,
         };
         let root = nodes
             .iter()
             .find(|n| n.path == ".")
             .ok_or_else(|| scene_error(&path, Error::NodeNotFound(".".into())))?;
         let mut count = 0;
-        let info = self.node_info(&scene, &path, &nodes, root, 0, &options, &mut count);
+        let area = Area::Size(viewport);
+        let info = self.node_info(&scene, &path, &nodes, (root, area), 0, &options, &mut count);
         Ok(SceneTree {
             scene_path: path,
             node_count: count,
@@ -162,12 +166,20 @@ impl Project {
         scene: &Scene,
         scene_path: &str,
         nodes: &[Node],
-        node: &Node,
+        (node, area): (&Node, Area),
         depth: u32,
         options: &TreeOptions,
         count: &mut usize,
     ) -> NodeInfo {
         *count += 1;
+        let class = self.class_of(node);
+        let entries: Vec<(String, Value)> = scene.document().sections()[node.section]
+            .entries()
+            .iter()
+            .map(|e| (e.key().to_owned(), e.value().clone()))
+            .collect();
+        let db = ClassDb::get();
+        let inner = inspector::area_for_children(db, &class, &entries, area, options.viewport);
         let children: Vec<&Node> = nodes
             .iter()
             .filter(|c| c.path != "." && parent_of(&c.path) == node.path)
@@ -175,7 +187,17 @@ impl Project {
         let (listed, hidden) = if depth < options.max_depth {
             let listed = children
                 .iter()
-                .map(|c| self.node_info(scene, scene_path, nodes, c, depth + 1, options, count))
+                .map(|c| {
+                    self.node_info(
+                        scene,
+                        scene_path,
+                        nodes,
+                        (c, inner),
+                        depth + 1,
+                        options,
+                        count,
+                    )
+                })
                 .collect();
             (listed, 0)
         } else {
@@ -204,16 +226,14 @@ impl Project {
             })
             .or_else(|| base.as_ref().and_then(|b| b.script.clone()));
         let properties = options.properties.then(|| {
-            scene.document().sections()[node.section]
-                .entries()
+            inspector::shown(db, &class, &entries, area)
                 .iter()
-                .filter(|e| e.key() != "script")
-                .map(|e| (e.key().to_owned(), to_json(e.value())))
+                .map(|(name, value)| (name.clone(), to_live_json(value, scene)))
                 .collect::<Properties>()
         });
         NodeInfo {
             name: node.name.clone(),
-            class: self.class_of(node),
+            class,
             path: node.path.clone(),
             script,
             instance: node.instance.clone().filter(|_| node.path != "."),
@@ -722,6 +742,30 @@ impl Project {
 struct TreeOptions {
     max_depth: u32,
     properties: bool,
+    viewport: [f64; 2],
+}
+
+/// The project's viewport size (`display/window/size/viewport_*`), which
+/// the editor lays a scene's top controls out in.
+fn viewport_size(project: &Path) -> [f64; 2] {
+    let text = std::fs::read_to_string(project.join("project.godot")).unwrap_or_default();
+    let mut size = inspector::DEFAULT_VIEWPORT;
+    let mut section = "";
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+        } else if section == "display"
+            && let Some((key, value)) = line.split_once('=')
+            && let Ok(n) = value.trim().parse::<f64>()
+        {
+            match key.trim() {
+                "window/size/viewport_width" => size[0] = n,
+                "window/size/viewport_height" => size[1] = n,
+                _ => {}
+            }
+        }
+    }
+    size
 }
 
 type Node = godot_mcp_tscn::Node;

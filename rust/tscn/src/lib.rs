@@ -15,6 +15,7 @@ pub mod convert;
 mod document;
 mod error;
 pub mod ids;
+pub mod inspector;
 mod parse;
 mod scene;
 mod value;

@@ -76,6 +76,6 @@ fn info(path: String, resource: &Gd<Resource>) -> ResourceInfo {
     ResourceInfo {
         path,
         class: resource.get_class().to_string(),
-        properties: convert::changed_properties(&resource.clone().upcast()),
+        properties: convert::saved_resource_properties(&resource.clone().upcast()),
     }
 }

@@ -11,8 +11,34 @@ use super::{
     Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, scene_file,
     undo_action,
 };
-use crate::convert;
+use crate::convert::{self, PropertyInfo};
+use crate::saved::{self, Saved};
 use godot_mcp_protocol::names::valid_node_name;
+
+/// Properties worth seeing at a glance, by the class that has them, listed
+/// by default even when unchanged.
+const KEY_PROPERTIES: &[(&str, &[&str])] = &[
+    ("Node2D", &["position", "rotation", "scale"]),
+    ("Node3D", &["position", "rotation", "scale"]),
+    ("Control", &["position", "size", "text"]),
+    ("CanvasItem", &["visible"]),
+    ("CollisionObject2D", &["collision_layer", "collision_mask"]),
+    ("CollisionObject3D", &["collision_layer", "collision_mask"]),
+    ("Area2D", &["monitoring"]),
+    ("Area3D", &["monitoring"]),
+    ("CollisionShape2D", &["shape", "disabled"]),
+    ("CollisionShape3D", &["shape", "disabled"]),
+    ("Sprite2D", &["texture"]),
+    ("Sprite3D", &["texture"]),
+    ("MeshInstance3D", &["mesh"]),
+    ("Timer", &["wait_time", "one_shot", "autostart"]),
+    ("AnimationPlayer", &["autoplay", "current_animation"]),
+    ("AudioStreamPlayer", &["stream", "autoplay"]),
+    ("AudioStreamPlayer2D", &["stream", "autoplay"]),
+    ("AudioStreamPlayer3D", &["stream", "autoplay"]),
+    ("Camera2D", &["enabled", "zoom"]),
+    ("Camera3D", &["current", "fov"]),
+];
 
 pub fn get_node_properties(
     _: &mut Ctx,
@@ -20,35 +46,62 @@ pub fn get_node_properties(
 ) -> Result<NodeProperties, ErrorBody> {
     let scene = scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
+    let node_path = relative_path(&scene.root, &node);
     let object = node.clone().upcast::<Object>();
-    let infos = match &params.names {
+    let infos = convert::properties(&object);
+    let changed = saved::changed_of(
+        &object,
+        &infos,
+        Saved::of_scene(&scene.root).names(&node_path),
+    );
+    let shown = infos.iter().filter(|p| p.is_shown()).count();
+    let listed: Vec<PropertyInfo> = match &params.names {
         Some(names) => names
             .iter()
             .map(|n| convert::find_property(&object, n))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => convert::properties(&object)
-            .into_iter()
-            .filter(|p| p.is_editor_visible())
-            .collect(),
+            .collect::<Result<_, _>>()?,
+        None if params.all => infos.into_iter().filter(|p| p.is_shown()).collect(),
+        None => {
+            let key = |name: &str| {
+                KEY_PROPERTIES
+                    .iter()
+                    .any(|(class, names)| names.contains(&name) && node.is_class(*class))
+            };
+            infos
+                .into_iter()
+                .filter(|p| changed.contains_key(&p.name) || (p.is_shown() && key(&p.name)))
+                .collect()
+        }
     };
     let class = node.get_class().to_string();
-    let properties = infos
+    let omitted = if params.names.is_none() && !params.all {
+        shown.saturating_sub(listed.iter().filter(|p| p.is_shown()).count())
+    } else {
+        0
+    };
+    let properties = listed
         .into_iter()
-        .map(|p| {
-            let value = object.get(&p.name);
-            PropertyValue {
-                changed: value != convert::class_default(&class, &p.name),
-                kind: p.type_name(),
-                value: convert::to_json(&value),
-                name: p.name,
-            }
+        .map(|p| PropertyValue {
+            changed: changed.contains_key(&p.name),
+            kind: p.type_name(),
+            value: convert::to_json(&object.get(&p.name)),
+            default: params
+                .all
+                .then(|| convert::to_json(&convert::class_default(&class, &p.name))),
+            name: p.name,
         })
         .collect();
     Ok(NodeProperties {
         scene_path: scene.path,
-        node_path: relative_path(&scene.root, &node),
+        node_path,
         class,
         properties,
+        omitted,
+        hint: (omitted > 0).then(|| {
+            format!(
+                "{omitted} unchanged properties left out: all: true lists them, names picks some"
+            )
+        }),
     })
 }
 

@@ -88,7 +88,7 @@ pub struct GetSceneTree {
     /// Deepest level to list (root is 0); deeper children are only counted.
     #[serde(default)]
     pub max_depth: Option<u32>,
-    /// Also list each node's properties that differ from their defaults.
+    /// Also list the properties Godot saves for each node, by the names edit_node takes.
     #[serde(default)]
     pub include_properties: bool,
 }
