@@ -52,11 +52,48 @@ impl Saved {
         saved
     }
 
+    /// The names saved for one node of the scene under `root`. A node of
+    /// the scene's own that is no instance is packed alone (packing skips
+    /// what it does not own, and weighs such a node against the same
+    /// defaults either way); any other is looked up in the whole scene.
+    pub fn of_node(root: &Gd<Node>, node: &Gd<Node>, path: &str) -> Vec<String> {
+        let own = node != root
+            && node.get_owner().as_ref() == Some(root)
+            && node.get_scene_file_path().is_empty()
+            && !inherits(root);
+        let (packed, key) = if own {
+            (Saved::of_scene(node), ".")
+        } else {
+            (Saved::of_scene(root), path)
+        };
+        packed.names(key).to_vec()
+    }
+
     /// The names saved for the node at `path` (none for a node of an
     /// instanced scene that this scene does not override).
     pub fn names(&self, path: &str) -> &[String] {
         self.by_path.get(path).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Whether the scene under `root` inherits another, whose nodes its own
+/// then are, weighed against the base scene: its file's root node is an
+/// instance. Only the header is read.
+fn inherits(root: &Gd<Node>) -> bool {
+    use std::io::BufRead;
+    let path = root.get_scene_file_path().to_string();
+    if path.is_empty() {
+        return false;
+    }
+    let file = godot::classes::ProjectSettings::singleton().globalize_path(&path);
+    let Ok(file) = std::fs::File::open(file.to_string()) else {
+        return false;
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("[node "))
+        .is_some_and(|l| l.contains(" instance=") && !l.contains(" parent="))
 }
 
 /// The node's saved properties with their current values, by inspector name.

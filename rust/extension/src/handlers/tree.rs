@@ -52,7 +52,7 @@ pub fn get_node_properties(
     let changed = saved::changed_of(
         &object,
         &infos,
-        Saved::of_scene(&scene.root).names(&node_path),
+        &Saved::of_node(&scene.root, &node, &node_path),
     );
     let shown = infos.iter().filter(|p| p.is_shown()).count();
     let listed: Vec<PropertyInfo> = match &params.names {
