@@ -4,6 +4,7 @@
 
 mod foundation;
 mod game;
+mod hardening;
 mod offline;
 mod reads;
 mod see;
@@ -89,6 +90,7 @@ fn main() {
     runtime.block_on(async {
         foundation::run(&mut suite, filter.as_deref()).await;
         transport::run(&mut suite, filter.as_deref()).await;
+        hardening::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;

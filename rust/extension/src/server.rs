@@ -32,6 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, http};
 
 use crate::ExtensionError;
+use crate::gate::{Budgeted, Gate, PRE_HELLO_BYTES, Pass, PingMeter};
 
 /// Largest frame accepted from a client.
 pub const MAX_FRAME_BYTES: usize = 16 << 20;
@@ -45,8 +46,14 @@ pub const MAX_OUTBOUND_BYTES: usize = 4 << 20;
 /// Room kept for those short errors; a client that lets even them pile up
 /// is not reading at all and is disconnected.
 const OUTBOUND_SLACK: usize = 256 << 10;
-/// How long a client may take to say hello.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to upgrade to WebSocket and say hello.
+const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(5);
+/// Longest pause after a failed accept (out of descriptors, say), doubling
+/// from 50 ms while accepts keep failing.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// Bytes tungstenite may hold unsent for a client that does not read: one
+/// largest answer plus room; pongs to a ping flood hit it and end the link.
+const MAX_WRITE_BUFFER: usize = MAX_OUTBOUND_BYTES + OUTBOUND_SLACK + (1 << 20);
 /// Events buffered per connection before a slow one starts missing them.
 const EVENT_BACKLOG: usize = 1024;
 /// Ports tried upward from the default when no port is fixed.
@@ -200,6 +207,7 @@ struct Shared {
     readiness: AtomicU8,
     events: broadcast::Sender<Arc<str>>,
     next_connection: AtomicU64,
+    gate: Arc<Gate>,
 }
 
 pub struct Server {
@@ -224,6 +232,7 @@ impl Server {
             identity,
             events: broadcast::channel(EVENT_BACKLOG).0,
             next_connection: AtomicU64::new(1),
+            gate: Arc::default(),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -322,17 +331,23 @@ fn run(
                 return;
             }
         };
+        let mut backoff = Duration::ZERO;
         loop {
             tokio::select! {
                 _ = &mut stopped => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => {
+                        backoff = Duration::ZERO;
                         let _ = stream.set_nodelay(true);
-                        tokio::spawn(connection(stream, tx.clone(), Arc::clone(&shared)));
+                        let (tx, shared) = (tx.clone(), Arc::clone(&shared));
+                        Gate::admit(&Arc::clone(&shared.gate), |pass| {
+                            connection(stream, pass, tx, shared)
+                        });
                     }
                     Err(e) => {
-                        eprintln!("godot-mcp: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        backoff = (backoff * 2).clamp(Duration::from_millis(50), ACCEPT_BACKOFF_MAX);
+                        eprintln!("godot-mcp: accept failed: {e}; retrying in {} ms", backoff.as_millis());
+                        tokio::time::sleep(backoff).await;
                     }
                 },
             }
@@ -359,22 +374,37 @@ fn check_origin(
     Ok(response)
 }
 
-async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: Arc<Shared>) {
+async fn connection(
+    stream: tokio::net::TcpStream,
+    pass: Pass,
+    tx: Sender<Packet>,
+    shared: Arc<Shared>,
+) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_FRAME_BYTES))
-        .max_frame_size(Some(MAX_FRAME_BYTES));
-    let Ok(ws) =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, check_origin, Some(config)).await
+        .max_frame_size(Some(MAX_FRAME_BYTES))
+        .max_write_buffer_size(MAX_WRITE_BUFFER);
+    let (stream, budget) = Budgeted::new(stream, PRE_HELLO_BYTES);
+
+    // The handshake: nothing else is read, and nothing reaches the main
+    // thread, until the client has proved it knows the token, within one
+    // deadline for the upgrade and the hello.
+    let handshake = async {
+        let ws =
+            tokio_tungstenite::accept_hdr_async_with_config(stream, check_origin, Some(config))
+                .await
+                .ok()?;
+        let (sink, mut source) = ws.split();
+        let first = source.next().await;
+        Some((sink, source, first))
+    };
+    let Ok(Some((mut sink, mut source, first))) =
+        tokio::time::timeout(HANDSHAKE_DEADLINE, handshake).await
     else {
         return;
     };
-    let (mut sink, mut source) = ws.split();
-
-    // The handshake: nothing else is read, and nothing reaches the main
-    // thread, until the client has proved it knows the token.
-    let first = tokio::time::timeout(HELLO_TIMEOUT, source.next()).await;
     let hello = match first {
-        Ok(Some(Ok(Message::Text(text)))) => Hello::accept(text.as_str(), &shared.identity.token),
+        Some(Ok(Message::Text(text))) => Hello::accept(text.as_str(), &shared.identity.token),
         _ => Hello::accept("", &shared.identity.token),
     };
     if let Err(refusal) = hello {
@@ -389,6 +419,8 @@ async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: A
             .await;
         return;
     }
+    budget.lift();
+    drop(pass);
     let mut welcome = shared.identity.welcome.clone();
     welcome.readiness = Readiness::from_u8(shared.readiness.load(Ordering::Acquire));
     if sink.send(Message::text(encode(&welcome))).await.is_err() {
@@ -457,6 +489,7 @@ async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: A
     };
 
     let reader = async move {
+        let mut pings = PingMeter::new();
         while let Some(message) = source.next().await {
             let frame = match message {
                 Ok(Message::Text(text)) => match Request::decode(text.as_str()) {
@@ -472,6 +505,9 @@ async fn connection(stream: tokio::net::TcpStream, tx: Sender<Packet>, shared: A
                     .with_hint("send requests as JSON text frames"),
                 )),
                 Ok(Message::Close(_)) => break,
+                // Answered by tungstenite; a flood of them is cut off, since
+                // a client that pings without reading piles up pongs.
+                Ok(Message::Ping(_)) if !pings.allow() => break,
                 Ok(_) => continue,
                 Err(WsError::Capacity(e)) => {
                     reply.send(&Response::err(
