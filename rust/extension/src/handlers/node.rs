@@ -5,10 +5,8 @@ use godot::classes::{ClassDb, Node};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::Properties;
 use godot_mcp_protocol::commands::node::*;
-use godot_mcp_protocol::{ErrorBody, ErrorCode, errors};
+use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
-
-use godot_mcp_protocol::names::valid_node_name;
 
 use super::{Ctx, find_node, free_name, not_root, relative_path, target_scene, undo::undo_action};
 use crate::convert;
@@ -16,7 +14,7 @@ use crate::convert;
 pub fn add_node(ctx: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
     let scene = target_scene(params.scene_path.as_deref())?;
     let parent = find_node(&scene.root, &params.parent)?;
-    let name = valid_node_name(&params.name)?;
+    let name = String::from(params.name);
     free_name(&scene.root, &parent, &name)?;
     let mut node = instantiate_node(&params.class)?;
     node.set_name(&name);
@@ -45,9 +43,6 @@ pub fn add_node(ctx: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> 
 pub fn edit_node(ctx: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody> {
     let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    if params.properties.is_empty() {
-        return Err(errors::no_properties());
-    }
     let values = convert::to_variants(&node.clone().upcast(), &params.properties)?;
     let previous = read_back(&node, values.iter().map(|(k, _)| k));
     let mut undo = undo_action(&format!("edit {}", node.get_name()))?;

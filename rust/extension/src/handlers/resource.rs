@@ -36,9 +36,6 @@ pub fn set_resource_properties(
 ) -> Result<ResourceInfo, ErrorBody> {
     let path = paths::normalize(&params.path)?;
     let resource = load(&path)?;
-    if params.properties.is_empty() {
-        return Err(godot_mcp_protocol::errors::no_properties());
-    }
     let values = convert::to_variants(&resource.clone().upcast(), &params.properties)?;
     let saver = ResourceSaver::singleton();
     let save_args = vslice![resource.clone(), GString::from(&path)];

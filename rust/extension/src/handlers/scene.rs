@@ -5,7 +5,7 @@ use std::time::Duration;
 use godot::classes::PackedScene;
 use godot::obj::NewGd;
 use godot_mcp_protocol::commands::scene::*;
-use godot_mcp_protocol::names::{pascal_case, valid_node_name};
+use godot_mcp_protocol::names::pascal_case;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
 use super::node::{count_nodes, instantiate_node};
@@ -26,7 +26,7 @@ pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, Er
         );
     }
     let root_name = match params.root_name {
-        Some(name) => valid_node_name(&name)?,
+        Some(name) => name.into(),
         None => pascal_case(file.file_stem().and_then(|s| s.to_str()).unwrap_or("Root")),
     };
     let mut root = instantiate_node(&params.root_type)?;

@@ -11,7 +11,6 @@ use super::{
     Ctx, find_node, free_name, not_root, relative_path, scene_file, target_scene, undo::undo_action,
 };
 use crate::convert;
-use godot_mcp_protocol::names::valid_node_name;
 
 pub fn get_node_properties(
     _: &mut Ctx,
@@ -59,7 +58,7 @@ pub fn duplicate_node(ctx: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced
         Some(p) => find_node(&scene.root, p)?,
         None => node.get_parent().expect("a non-root node has a parent"),
     };
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }
@@ -103,7 +102,7 @@ fn pair_owned(root: &Gd<Node>, original: &Gd<Node>, copy: &Gd<Node>, out: &mut V
 pub fn rename_node(ctx: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorBody> {
     let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    let name = valid_node_name(&params.new_name)?;
+    let name = String::from(params.new_name);
     let old = node.get_name();
     if old.to_string() != name
         && let Some(parent) = node.get_parent()
@@ -189,7 +188,7 @@ pub fn instantiate_scene(ctx: &mut Ctx, params: InstantiateScene) -> Result<Node
         .with_hint("instance it in another scene"));
     }
     let parent = find_node(&scene.root, &params.parent)?;
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }

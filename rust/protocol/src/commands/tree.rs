@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{command, root_path};
+use crate::names::NodeName;
 
 /// Read a node's editor-visible properties: type, value (in edit_node's forms) and whether it differs from the class default.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -57,7 +58,7 @@ pub struct DuplicateNode {
     pub node_path: String,
     /// Name of the copy; Godot picks a free one (e.g. `Enemy2`) when omitted.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
     /// Parent of the copy; the original's parent when omitted.
     #[serde(default)]
     pub parent: Option<String>,
@@ -79,7 +80,7 @@ pub struct RenameNode {
     /// Path of the node.
     pub node_path: String,
     /// New name; must be unique under the parent.
-    pub new_name: String,
+    pub new_name: NodeName,
 }
 command!(
     RenameNode,
@@ -173,7 +174,7 @@ pub struct InstantiateScene {
     pub parent: String,
     /// Name of the instance; the instanced scene's root name by default.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
 }
 command!(
     InstantiateScene,

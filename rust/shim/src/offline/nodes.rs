@@ -32,9 +32,6 @@ impl Project {
     }
 
     pub(super) fn edit_node(&mut self, p: EditNode) -> Result<NodeEdited, ErrorBody> {
-        if p.properties.is_empty() {
-            return Err(errors::no_properties());
-        }
         let (path, mut scene, node) = self.load_node(p.scene_path.as_deref(), &p.node_path)?;
         let previous = p
             .properties

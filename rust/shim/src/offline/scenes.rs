@@ -158,7 +158,7 @@ impl Project {
         }
         check_node_class(&p.root_type)?;
         let root_name = match p.root_name {
-            Some(name) => name,
+            Some(name) => name.into(),
             None => pascal_case(file.file_stem().and_then(|s| s.to_str()).unwrap_or("Root")),
         };
         let scene = Scene::new(&p.root_type, &root_name).map_err(|e| scene_error(&path, e))?;
