@@ -256,3 +256,40 @@ pub(super) fn undo_manager() -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
         .get_editor_undo_redo()
         .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> Entry {
+        Entry {
+            history: 1,
+            action: action.into(),
+        }
+    }
+
+    #[test]
+    fn a_commit_is_one_step_and_forgets_what_was_undone() {
+        let mut journal = Journal::default();
+        journal.undone.push(Step {
+            label: "old".into(),
+            entries: vec![entry("old")],
+        });
+        journal.record(entry("MCP: add A"));
+        assert_eq!(journal.done.len(), 1);
+        assert_eq!(journal.done[0].label, "MCP: add A");
+        assert!(journal.undone.is_empty(), "a new edit ends the redo chain");
+    }
+
+    #[test]
+    fn commits_in_a_batch_wait_in_it() {
+        let mut journal = Journal {
+            batch: Some(Vec::new()),
+            ..Journal::default()
+        };
+        journal.record(entry("MCP: add A"));
+        journal.record(entry("MCP: add B"));
+        assert!(journal.done.is_empty());
+        assert_eq!(journal.batch.map(|b| b.len()), Some(2));
+    }
+}
