@@ -616,7 +616,9 @@ test_fn!(scripts, |f| {
         .call("get_scene_tree", json!({"include_properties": true}))
         .await)?;
     ensure!(
-        tree["root"]["children"][0]["properties"].get("hp").is_none(),
+        tree["root"]["children"][0]["properties"]
+            .get("hp")
+            .is_none(),
         "{}",
         tree["root"]["children"][0]
     );
