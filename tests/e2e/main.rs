@@ -2,6 +2,8 @@
 //! and an MCP client. Run with `cargo xtask test`. Prints one line per test
 //! and a closing `N passed, N failed`.
 
+#![forbid(unsafe_code)]
+
 mod foundation;
 mod game;
 mod hardening;
@@ -14,9 +16,11 @@ mod tools;
 mod transport;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use godot_mcp_e2e::TestResult;
 
 pub type TestFn<'a, C> = for<'c> fn(&'c C) -> Pin<Box<dyn Future<Output = TestResult> + 'c>>;
@@ -29,9 +33,14 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Runs one test; a panic inside it fails that test with its message,
+    /// and the suite goes on.
     pub async fn run<C>(&mut self, ctx: &C, name: &str, test: TestFn<'_, C>) {
         let start = Instant::now();
-        let outcome = test(ctx).await;
+        let outcome = AssertUnwindSafe(test(ctx))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(&*panic))));
         let ms = start.elapsed().as_millis();
         match outcome {
             Ok(()) => {
@@ -66,6 +75,14 @@ impl Suite {
         println!("test {name} ... FAILED\n    {why}");
         self.failed.push(name.to_owned());
     }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
 }
 
 /// Asserts with a message, as a test result.

@@ -28,6 +28,8 @@ pub use error::ExtensionError;
 
 struct GodotMcp;
 
+// SAFETY: the one entry point Godot loads; gdext requires the impl be
+// `unsafe` because it exports the C symbol the engine calls.
 #[gdextension]
 unsafe impl ExtensionLibrary for GodotMcp {
     fn on_stage_deinit(stage: InitStage) {

@@ -4,8 +4,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use godot_mcp_protocol::commands::session::SelectSession;
-use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, catalog, find, image};
+use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
@@ -90,10 +89,7 @@ impl GodotMcp {
 
     async fn call_editor(&self, spec: &CommandSpec, mut params: Value) -> CallToolResult {
         if spec.local {
-            return match spec.validate(&params) {
-                Ok(()) => self.call_local(spec, params),
-                Err(error) => error_result(&error),
-            };
+            return self.call_local(spec, params);
         }
         let session = match take_session(&mut params) {
             Ok(s) => s,
@@ -128,19 +124,7 @@ impl GodotMcp {
     }
 
     fn call_local(&self, spec: &CommandSpec, params: Value) -> CallToolResult {
-        let outcome = match spec.name {
-            "list_sessions" => Ok(self.registry.list()),
-            "select_session" => catalog::parse::<SelectSession>(params)
-                .and_then(|p| self.registry.select(&p.session)),
-            other => Err(ErrorBody::new(
-                ErrorCode::InternalError,
-                format!("{other} has no local handler"),
-            )),
-        };
-        match outcome.and_then(|v| {
-            serde_json::to_value(v)
-                .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))
-        }) {
+        match crate::local::router().call_now(&mut Arc::clone(&self.registry), spec.name, params) {
             Ok(value) => CallToolResult::structured(value),
             Err(error) => error_result(&error),
         }

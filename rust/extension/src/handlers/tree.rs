@@ -6,14 +6,12 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::tree::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, glob};
 
-use super::scene::scene_children;
+use super::node::scene_children;
 use super::{
-    Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, scene_file,
-    undo_action,
+    Ctx, find_node, free_name, not_root, relative_path, scene_file, target_scene, undo::undo_action,
 };
 use crate::convert::{self, PropertyInfo};
 use crate::saved::{self, Saved};
-use godot_mcp_protocol::names::valid_node_name;
 
 /// Properties worth seeing at a glance, by the class that has them, listed
 /// by default even when unchanged.
@@ -44,7 +42,7 @@ pub fn get_node_properties(
     _: &mut Ctx,
     params: GetNodeProperties,
 ) -> Result<NodeProperties, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     let node_path = relative_path(&scene.root, &node);
     let object = node.clone().upcast::<Object>();
@@ -105,15 +103,15 @@ pub fn get_node_properties(
     })
 }
 
-pub fn duplicate_node(_: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn duplicate_node(ctx: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     not_root(&scene.root, &node, "duplicated")?;
     let parent = match &params.parent {
         Some(p) => find_node(&scene.root, p)?,
         None => node.get_parent().expect("a non-root node has a parent"),
     };
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }
@@ -138,7 +136,7 @@ pub fn duplicate_node(_: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, 
     }
     undo.add_do_reference(&copy);
     undo.add_undo_method(&parent, "remove_child", vslice![copy.clone()]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &copy))
 }
 
@@ -154,10 +152,10 @@ fn pair_owned(root: &Gd<Node>, original: &Gd<Node>, copy: &Gd<Node>, out: &mut V
     }
 }
 
-pub fn rename_node(_: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn rename_node(ctx: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    let name = valid_node_name(&params.new_name)?;
+    let name = String::from(params.new_name);
     let old = node.get_name();
     if old.to_string() != name
         && let Some(parent) = node.get_parent()
@@ -167,12 +165,12 @@ pub fn rename_node(_: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorB
     let mut undo = undo_action(&format!("rename {old} to {name}"))?;
     undo.add_do_method(&node, "set_name", vslice![GString::from(&name)]);
     undo.add_undo_method(&node, "set_name", vslice![old]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &node))
 }
 
-pub fn move_node(_: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn move_node(ctx: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     not_root(&scene.root, &node, "moved")?;
     let target = find_node(&scene.root, &params.new_parent)?;
@@ -201,12 +199,12 @@ pub fn move_node(_: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody>
         undo.add_undo_method(&node, "reparent", vslice![parent.clone(), keep]);
     }
     undo.add_undo_method(&parent, "move_child", vslice![node.clone(), old_index]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &node))
 }
 
 pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let mut nodes = Vec::new();
     let mut visit = vec![scene.root.clone()];
     while let Some(node) = visit.pop() {
@@ -232,9 +230,9 @@ pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBod
     })
 }
 
-pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePlaced, ErrorBody> {
+pub fn instantiate_scene(ctx: &mut Ctx, params: InstantiateScene) -> Result<NodePlaced, ErrorBody> {
     let file = scene_file(&params.scene_file)?;
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     if file == scene.path {
         return Err(ErrorBody::new(
             ErrorCode::InvalidOperation,
@@ -243,7 +241,7 @@ pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePl
         .with_hint("instance it in another scene"));
     }
     let parent = find_node(&scene.root, &params.parent)?;
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }
@@ -265,13 +263,14 @@ pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePl
         instance.set_name(name);
     }
     let mut undo = undo_action(&format!("instance {file}"))?;
-    add_new_child(&mut undo, &parent, &instance, &scene.root);
-    commit(undo);
+    undo.add_new_child(&parent, &instance, &scene.root);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &instance))
 }
 
-pub fn add_to_group(_: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, ErrorBody> {
+pub fn add_to_group(ctx: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, ErrorBody> {
     change_group(
+        &mut ctx.journal,
         params.scene_path.as_deref(),
         &params.node_path,
         &params.group,
@@ -279,8 +278,9 @@ pub fn add_to_group(_: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, Error
     )
 }
 
-pub fn remove_from_group(_: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGroups, ErrorBody> {
+pub fn remove_from_group(ctx: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGroups, ErrorBody> {
     change_group(
+        &mut ctx.journal,
         params.scene_path.as_deref(),
         &params.node_path,
         &params.group,
@@ -289,12 +289,13 @@ pub fn remove_from_group(_: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGro
 }
 
 fn change_group(
+    journal: &mut super::undo::Journal,
     scene_path: Option<&str>,
     node_path: &str,
     group: &str,
     add: bool,
 ) -> Result<NodeGroups, ErrorBody> {
-    let scene = scene(scene_path)?;
+    let scene = target_scene(scene_path)?;
     let node = find_node(&scene.root, node_path)?;
     let group = group.trim();
     if group.is_empty() {
@@ -335,11 +336,11 @@ fn change_group(
     };
     undo.add_do_method(&node, join, &args(join));
     undo.add_undo_method(&node, leave, &args(leave));
-    commit(undo);
+    undo.commit(journal);
     Ok(NodeGroups {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
-        groups: super::scene::visible_groups(&node),
+        groups: super::node::visible_groups(&node),
     })
 }
 

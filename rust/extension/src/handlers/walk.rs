@@ -9,7 +9,7 @@ use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::SceneTree;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::scene::{scene_children, visible_groups};
+use super::node::{scene_children, visible_groups};
 use crate::saved::{self, Saved};
 
 /// Nodes visited between looks at the clock.

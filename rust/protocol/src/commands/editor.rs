@@ -140,32 +140,3 @@ pub struct ProjectStopped {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<super::runs::RunSummary>,
 }
-
-/// Undo the last edit (the editor's Ctrl+Z): one whole tool call or batch, in the scene or the project history.
-#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Undo {
-    /// Use this scene's history instead of the last edit made through these tools.
-    #[serde(default)]
-    pub scene_path: Option<String>,
-}
-command!(Undo, "undo", read_only = false, output = HistoryStep);
-
-/// Redo the last undone edit (the editor's Ctrl+Shift+Z).
-#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Redo {
-    /// Use this scene's history instead of the last edit undone through these tools.
-    #[serde(default)]
-    pub scene_path: Option<String>,
-}
-command!(Redo, "redo", read_only = false, output = HistoryStep);
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryStep {
-    /// The scene whose history moved; absent for the project history.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scene_path: Option<String>,
-    /// Name of the action undone or redone, e.g. `MCP: add Hero`.
-    pub action: String,
-}

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Properties, command};
+use super::{Properties, PropertyChanges, command};
 
 /// Create a resource of any Resource class (e.g. `RectangleShape2D`, `StandardMaterial3D`, `Theme`, `Curve`) and save it as a .tres file. Properties take edit_node's value forms. To give a node a new built-in resource instead, pass `{"type": "CircleShape2D", "radius": 8}` as the property value in edit_node.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -57,7 +57,7 @@ pub struct SetResourceProperties {
     /// res:// path of the resource.
     pub path: String,
     /// Properties to set, name to value.
-    pub properties: Properties,
+    pub properties: PropertyChanges,
 }
 command!(
     SetResourceProperties,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{command, root_path};
+use crate::names::NodeName;
 
 /// Read a node's properties: by default the ones Godot saves for it (`changed`) plus a few key ones for its class; `all` lists every editor-visible property with its default.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -74,7 +75,7 @@ pub struct DuplicateNode {
     pub node_path: String,
     /// Name of the copy; Godot picks a free one (e.g. `Enemy2`) when omitted.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
     /// Parent of the copy; the original's parent when omitted.
     #[serde(default)]
     pub parent: Option<String>,
@@ -96,7 +97,7 @@ pub struct RenameNode {
     /// Path of the node.
     pub node_path: String,
     /// New name; must be unique under the parent.
-    pub new_name: String,
+    pub new_name: NodeName,
 }
 command!(
     RenameNode,
@@ -190,7 +191,7 @@ pub struct InstantiateScene {
     pub parent: String,
     /// Name of the instance; the instanced scene's root name by default.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
 }
 command!(
     InstantiateScene,
