@@ -14,6 +14,7 @@ pub mod glob;
 pub mod image;
 pub mod names;
 pub mod paths;
+pub mod schema;
 pub mod suggest;
 pub mod value;
 pub mod wire;

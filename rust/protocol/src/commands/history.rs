@@ -13,6 +13,8 @@ pub struct GetUndoHistory {}
 command!(
     GetUndoHistory,
     "get_undo_history",
+    title = "Undo history",
+    toolset = Editor,
     read_only = true,
     output = UndoHistories
 );
@@ -40,7 +42,16 @@ pub struct Batch {
     /// The commands, e.g. `[{"action": "add_node", "params": {...}}]`.
     pub commands: Vec<BatchCommand>,
 }
-command!(Batch, "batch", read_only = false, output = BatchDone);
+command!(
+    Batch,
+    "batch",
+    title = "Batch",
+    toolset = Core,
+    read_only = false,
+    destructive = true,
+    idempotent = false,
+    output = BatchDone
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

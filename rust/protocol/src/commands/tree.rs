@@ -11,10 +11,10 @@ use super::{command, root_path};
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetNodeProperties {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Path of the node from the scene root; `.` is the root.
+    /// Node path; `.` is the root.
     pub node_path: String,
     /// Only these properties; all when omitted.
     #[serde(default)]
@@ -23,6 +23,8 @@ pub struct GetNodeProperties {
 command!(
     GetNodeProperties,
     "get_node_properties",
+    title = "Node properties",
+    toolset = Nodes,
     read_only = true,
     output = NodeProperties
 );
@@ -50,7 +52,7 @@ pub struct PropertyValue {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicateNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node to copy.
@@ -65,7 +67,11 @@ pub struct DuplicateNode {
 command!(
     DuplicateNode,
     "duplicate_node",
+    title = "Duplicate node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -73,7 +79,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -84,7 +90,11 @@ pub struct RenameNode {
 command!(
     RenameNode,
     "rename_node",
+    title = "Rename node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -92,7 +102,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node to move.
@@ -109,7 +119,11 @@ pub struct MoveNode {
 command!(
     MoveNode,
     "move_node",
+    title = "Move node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -126,7 +140,7 @@ pub struct NodePlaced {
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindNodes {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Name pattern, e.g. `Enemy*`; case-sensitive.
@@ -142,6 +156,8 @@ pub struct FindNodes {
 command!(
     FindNodes,
     "find_nodes",
+    title = "Find nodes",
+    toolset = Nodes,
     read_only = true,
     output = FoundNodes
 );
@@ -163,7 +179,7 @@ pub struct FoundNode {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstantiateScene {
-    /// res:// path of the scene to add to; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// res:// path of the .tscn to instance.
@@ -178,7 +194,11 @@ pub struct InstantiateScene {
 command!(
     InstantiateScene,
     "instantiate_scene",
+    title = "Instance scene",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -186,7 +206,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddToGroup {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -197,7 +217,11 @@ pub struct AddToGroup {
 command!(
     AddToGroup,
     "add_to_group",
+    title = "Add to group",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = NodeGroups
 );
 
@@ -205,7 +229,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveFromGroup {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -216,7 +240,11 @@ pub struct RemoveFromGroup {
 command!(
     RemoveFromGroup,
     "remove_from_group",
+    title = "Remove from group",
+    toolset = Nodes,
     read_only = false,
+    destructive = true,
+    idempotent = true,
     output = NodeGroups
 );
 
