@@ -2,6 +2,7 @@
 //! and an MCP client. Run with `cargo xtask test`. Prints one line per test
 //! and a closing `N passed, N failed`.
 
+mod clients;
 mod foundation;
 mod game;
 mod offline;
@@ -94,6 +95,7 @@ fn main() {
         game::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
+        clients::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {
