@@ -7,6 +7,8 @@
 //! and writes `target/bench/latest.json`. Not a test: nothing here fails on
 //! a slow number.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -601,12 +601,25 @@ test_fn!(scripts, |f| {
         )
         .await)?;
     ensure!(r["created"] == false, "{r}");
+    let r = ok(f
+        .call(
+            "get_node_properties",
+            json!({"node_path": "Hero", "names": ["hp"]}),
+        )
+        .await)?;
+    ensure!(
+        r["properties"][0]["value"] == 5 && r["properties"][0]["changed"] == false,
+        "script not reloaded: {r}"
+    );
+    // At the script's own default, hp is no change to the scene.
     let tree = ok(f
         .call("get_scene_tree", json!({"include_properties": true}))
         .await)?;
     ensure!(
-        tree["root"]["children"][0]["properties"]["hp"] == 5,
-        "script not reloaded: {}",
+        tree["root"]["children"][0]["properties"]
+            .get("hp")
+            .is_none(),
+        "{}",
         tree["root"]["children"][0]
     );
     Ok(())

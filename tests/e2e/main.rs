@@ -2,10 +2,13 @@
 //! and an MCP client. Run with `cargo xtask test`. Prints one line per test
 //! and a closing `N passed, N failed`.
 
+#![forbid(unsafe_code)]
+
 mod clients;
 mod foundation;
 mod game;
 mod offline;
+mod reads;
 mod see;
 mod session;
 mod speed;
@@ -13,9 +16,11 @@ mod tools;
 mod transport;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use godot_mcp_e2e::TestResult;
 
 pub type TestFn<'a, C> = for<'c> fn(&'c C) -> Pin<Box<dyn Future<Output = TestResult> + 'c>>;
@@ -28,9 +33,14 @@ pub struct Suite {
 }
 
 impl Suite {
+    /// Runs one test; a panic inside it fails that test with its message,
+    /// and the suite goes on.
     pub async fn run<C>(&mut self, ctx: &C, name: &str, test: TestFn<'_, C>) {
         let start = Instant::now();
-        let outcome = test(ctx).await;
+        let outcome = AssertUnwindSafe(test(ctx))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(&*panic))));
         let ms = start.elapsed().as_millis();
         match outcome {
             Ok(()) => {
@@ -67,6 +77,14 @@ impl Suite {
     }
 }
 
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
+}
+
 /// Asserts with a message, as a test result.
 #[macro_export]
 macro_rules! ensure {
@@ -91,6 +109,7 @@ fn main() {
         transport::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
+        reads::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;

@@ -6,6 +6,8 @@
 //! an AI client would; [`RawClient`] talks to the editor's WebSocket
 //! directly for transport tests. The xtask demo uses the same pieces.
 
+#![forbid(unsafe_code)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

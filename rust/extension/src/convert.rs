@@ -41,10 +41,14 @@ impl PropertyInfo {
         }
     }
 
-    /// Saved with the scene and shown in the inspector.
-    pub fn is_editor_visible(&self) -> bool {
-        let flags = PropertyUsageFlags::STORAGE.ord() | PropertyUsageFlags::EDITOR.ord();
-        self.usage & flags == flags
+    /// Shown in the inspector.
+    pub fn is_shown(&self) -> bool {
+        self.usage & PropertyUsageFlags::EDITOR.ord() != 0
+    }
+
+    /// Saved with the scene or resource (when it differs from its default).
+    pub fn is_stored(&self) -> bool {
+        self.usage & PropertyUsageFlags::STORAGE.ord() != 0
     }
 }
 
@@ -85,7 +89,7 @@ pub fn find_property(object: &Gd<Object>, name: &str) -> Result<PropertyInfo, Er
     }
     let visible: Vec<&str> = all
         .iter()
-        .filter(|p| p.is_editor_visible())
+        .filter(|p| p.is_shown())
         .map(|p| p.name.as_str())
         .collect();
     let near = godot_mcp_protocol::suggest::closest(name, visible, 6);
@@ -268,15 +272,20 @@ pub fn near_classes(class: &str, base: &str) -> Vec<String> {
         .collect()
 }
 
-/// Stored, inspector-visible properties whose value differs from the class default.
-pub fn changed_properties(object: &Gd<Object>) -> Map<String, Value> {
-    let class = object.get_class().to_string();
-    properties(object)
+/// The properties a resource saver writes for `resource`: stored ones
+/// unlike the class default (an empty object only when it must be kept).
+pub fn saved_resource_properties(resource: &Gd<Object>) -> Map<String, Value> {
+    let class = resource.get_class().to_string();
+    properties(resource)
         .into_iter()
-        .filter(|p| p.is_editor_visible() && p.name != "script")
+        .filter(|p| p.is_stored() && p.name != "script")
         .filter_map(|p| {
-            let value = object.get(&p.name);
-            (value != class_default(&class, &p.name)).then(|| (p.name, to_json(&value)))
+            let value = resource.get(&p.name);
+            let default = class_default(&class, &p.name);
+            let unchanged = !default.is_nil() && value == default;
+            let store_if_null = p.usage & PropertyUsageFlags::STORE_IF_NULL.ord() != 0;
+            let empty = p.kind == Kind::Object && !value.booleanize() && !store_if_null;
+            (!unchanged && !empty).then(|| (p.name, to_json(&value)))
         })
         .collect()
 }
@@ -367,7 +376,7 @@ fn object_json(v: &Variant) -> Value {
     }
     // A built-in resource reads back as the form that creates it anew.
     let mut map = if object.is_class("Resource") {
-        changed_properties(&object)
+        saved_resource_properties(&object)
     } else {
         Map::new()
     };

@@ -1,106 +1,39 @@
 //! Running requests on the main thread within a per-frame budget.
 //!
-//! The dispatcher maps action names to handlers and knows nothing of what
+//! The dispatcher takes handlers from a [`Router`] and knows nothing of what
 //! they do. Each frame it takes at most `cap` requests, round-robin across
 //! connections so one busy client cannot starve another, and stops early
 //! once `budget` has passed; what is left waits for the next frame and is
 //! counted. It also owns the rules that depend on the editor's readiness:
 //! every answer is stamped with it, edits wait while the editor imports,
-//! and handlers may answer in a later frame. A panicking handler is caught
-//! here and answered with `INTERNAL_ERROR`: a panic crossing into Godot
-//! would take the editor, and the user's unsaved work, down with it.
+//! and handlers may answer in a later frame, within their route's deadline.
+//! A panicking handler is caught here and answered with `INTERNAL_ERROR`: a
+//! panic crossing into Godot would take the editor, and the user's unsaved
+//! work, down with it. It is plain Rust (no engine calls), so the rules are
+//! unit-tested below with a fake context and fake connections.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use godot_mcp_protocol::catalog::{self, Command};
 use godot_mcp_protocol::commands::editor::DispatchStats;
+use godot_mcp_protocol::router::{Answer, Router};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, Readiness, Response};
-use serde_json::Value;
 
 use crate::server::{Inbound, Packet, Raw, Reply};
 
-/// A result that may only be known in a later frame.
-pub enum Answer<T> {
-    Now(T),
-    /// Polled once per frame until it yields or `timeout` passes.
-    Later {
-        poll: Box<dyn FnMut() -> Option<Result<T, ErrorBody>>>,
-        timeout: Duration,
-        /// What is awaited, for the timeout message, e.g. "the game to start".
-        waiting_for: &'static str,
-    },
-}
+type Poll = Box<dyn FnMut() -> Option<Result<Raw, ErrorBody>>>;
 
-type Erased = Box<dyn FnMut() -> Option<Result<Raw, ErrorBody>>>;
-type Handler<C> = Box<dyn Fn(&mut C, Value) -> Result<Answer<Raw>, ErrorBody>>;
-
-/// A type-erased handler.
-pub struct Route<C> {
-    handler: Handler<C>,
-    read_only: bool,
-}
-
-/// Wraps a typed handler: parameters are deserialized into the command's
-/// struct and the typed result serialized back.
-pub fn route<C: 'static, P: Command + 'static>(
-    handler: fn(&mut C, P) -> Result<P::Output, ErrorBody>,
-) -> (&'static str, Route<C>) {
-    route_later::<C, P>(move |ctx, params| handler(ctx, params).map(Answer::Now))
-}
-
-/// Like [`route`], for handlers that may answer in a later frame.
-pub fn route_later<C: 'static, P: Command + 'static>(
-    handler: impl Fn(&mut C, P) -> Result<Answer<P::Output>, ErrorBody> + 'static,
-) -> (&'static str, Route<C>) {
-    let erased = move |ctx: &mut C, params: Value| {
-        let params = catalog::parse::<P>(params)?;
-        Ok(match handler(ctx, params)? {
-            Answer::Now(output) => Answer::Now(encode(&output)?),
-            Answer::Later {
-                mut poll,
-                timeout,
-                waiting_for,
-            } => Answer::Later {
-                poll: Box::new(move || poll().map(|r| r.and_then(|o| encode(&o)))),
-                timeout,
-                waiting_for,
-            },
-        })
-    };
-    (
-        P::NAME,
-        Route {
-            handler: Box::new(erased),
-            read_only: P::READ_ONLY,
-        },
-    )
-}
-
-impl<C> Route<C> {
-    /// Runs the handler for a caller that needs the answer in this frame,
-    /// such as a batch step.
-    pub fn call_now(&self, ctx: &mut C, action: &str, params: Value) -> Result<Raw, ErrorBody> {
-        match (self.handler)(ctx, params)? {
-            Answer::Now(value) => Ok(value),
-            Answer::Later { .. } => Err(ErrorBody::new(
-                ErrorCode::InvalidOperation,
-                format!("{action} answers in a later frame and cannot run inside a batch"),
-            )
-            .with_hint(format!("call {action} on its own"))),
-        }
-    }
-}
-
-fn encode<T: serde::Serialize>(output: &T) -> Result<Raw, ErrorBody> {
-    serde_json::value::to_raw_value(output).map_err(|e| {
-        ErrorBody::new(
-            ErrorCode::InternalError,
-            format!("cannot encode the result: {e}"),
-        )
-    })
+/// Where one request's answer goes.
+pub trait Outbox {
+    /// The connection the answer goes to; stable for its lifetime.
+    fn connection(&self) -> u64;
+    /// Whether the client is still there to read an answer.
+    fn is_open(&self) -> bool;
+    /// The main thread has taken this request off the queue.
+    fn dequeued(&self);
+    fn send(&self, response: &Response<Raw>);
 }
 
 /// What one frame's drain did.
@@ -129,50 +62,63 @@ pub trait Context {
     fn dispatch_stats(&mut self) -> &mut DispatchStats;
     /// The editor's state right now.
     fn readiness(&self) -> Readiness;
+    /// Says something in the editor's output.
+    fn log(&self, line: &str);
 }
 
 /// A request that answers in a later frame.
-struct Deferred {
+struct Deferred<R> {
     id: u64,
     action: String,
     /// Whether the command changes something (for the play-state notice).
     edit: bool,
-    reply: Reply,
-    poll: Erased,
+    reply: R,
+    poll: Poll,
     deadline: Instant,
     waiting_for: &'static str,
 }
 
 /// One connection's requests not yet handled, in arrival order.
-#[derive(Default)]
-struct Queue {
-    packets: VecDeque<Packet>,
+struct Queue<R> {
+    packets: VecDeque<Packet<R>>,
     /// When the request at the front started waiting for an import to end.
     blocked_since: Option<Instant>,
 }
 
-pub struct Dispatcher<C> {
-    routes: HashMap<&'static str, Route<C>>,
+impl<R> Default for Queue<R> {
+    fn default() -> Self {
+        Self {
+            packets: VecDeque::new(),
+            blocked_since: None,
+        }
+    }
+}
+
+/// How long a deferred answer may take when its route names no deadline.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+pub struct Dispatcher<C: 'static, R = Reply> {
+    router: &'static Router<C>,
     cap: u32,
     budget: Duration,
     import_wait: Duration,
-    queues: HashMap<u64, Queue>,
+    queues: HashMap<u64, Queue<R>>,
     /// Connections with queued requests, in round-robin order.
     turn: VecDeque<u64>,
-    deferred: Vec<Deferred>,
+    deferred: Vec<Deferred<R>>,
     last_spill_log: Option<Instant>,
     spills_unlogged: u64,
 }
 
-impl<C: Context> Dispatcher<C> {
+impl<C: Context, R: Outbox> Dispatcher<C, R> {
     pub fn new(
-        routes: Vec<(&'static str, Route<C>)>,
+        router: &'static Router<C>,
         cap: u32,
         budget: Duration,
         import_wait: Duration,
     ) -> Self {
         Self {
-            routes: routes.into_iter().collect(),
+            router,
             cap: cap.max(1),
             budget,
             import_wait,
@@ -187,7 +133,7 @@ impl<C: Context> Dispatcher<C> {
     /// Finishes deferred answers that are ready, then handles queued
     /// requests until the cap, the time budget or the queues run out.
     /// Returns how many requests it handled, and whether any are left.
-    pub fn drain(&mut self, inbound: &Receiver<Packet>, ctx: &mut C) -> Drained {
+    pub fn drain(&mut self, inbound: &Receiver<Packet<R>>, ctx: &mut C) -> Drained {
         let start = Instant::now();
         let polled = self.deferred.len();
         self.poll_deferred(ctx);
@@ -204,7 +150,8 @@ impl<C: Context> Dispatcher<C> {
         stats.budget_ms = self.budget.as_millis().try_into().unwrap_or(u32::MAX);
         let mut handled = 0u32;
         let mut blocked = Vec::new();
-        while handled < self.cap && start.elapsed() < self.budget {
+        // The first request always runs, so a tiny budget cannot stall the queue.
+        while handled < self.cap && (handled == 0 || start.elapsed() < self.budget) {
             let Some(conn) = self.turn.pop_front() else {
                 break;
             };
@@ -232,7 +179,7 @@ impl<C: Context> Dispatcher<C> {
                     Wait::GaveUp(error) => {
                         packet.reply.dequeued();
                         let id = packet.frame.id();
-                        self.answer(&packet.reply, Response::err(id, error), ctx, false);
+                        answer(&packet.reply, Response::err(id, error), ctx, false);
                         self.requeue(conn);
                         continue;
                     }
@@ -260,7 +207,7 @@ impl<C: Context> Dispatcher<C> {
             self.queues.values().map(|q| q.packets.len()).sum::<usize>() + inbound.len();
         if waiting > 0 && handled > 0 {
             ctx.dispatch_stats().spilled_frames += 1;
-            self.log_spill(waiting);
+            self.log_spill(waiting, ctx);
         }
         Drained {
             handled,
@@ -281,12 +228,12 @@ impl<C: Context> Dispatcher<C> {
 
     /// Edits wait while the editor imports, up to `import_wait`; later
     /// requests on the same connection wait behind them, keeping order.
-    fn must_wait(&mut self, packet: &Packet, ctx: &C, conn: u64) -> Option<Wait> {
+    fn must_wait(&mut self, packet: &Packet<R>, ctx: &C, conn: u64) -> Option<Wait> {
         let Inbound::Request(request) = &packet.frame else {
             return None;
         };
         let read_only = self
-            .routes
+            .router
             .get(request.action.as_str())
             .is_none_or(|r| r.read_only);
         let queue = self.queues.get_mut(&conn)?;
@@ -314,39 +261,34 @@ impl<C: Context> Dispatcher<C> {
         ))
     }
 
-    fn handle(&mut self, packet: Packet, ctx: &mut C) {
+    fn handle(&mut self, packet: Packet<R>, ctx: &mut C) {
         let Packet { frame, reply } = packet;
         let request = match frame {
             Inbound::Malformed(response) => {
                 let response = response
                     .map_result(|v| serde_json::value::to_raw_value(&v).unwrap_or_default());
-                return self.answer(&reply, response, ctx, false);
+                return answer(&reply, response, ctx, false);
             }
             Inbound::Request(request) => request,
         };
-        let Some(route) = self.routes.get(request.action.as_str()) else {
-            let response = Response::err(Some(request.id), unknown_action(&request.action));
-            return self.answer(&reply, response, ctx, false);
+        let route = match self.router.route(&request.action) {
+            Ok(route) => route,
+            Err(error) => {
+                return answer(&reply, Response::err(Some(request.id), error), ctx, false);
+            }
         };
         let edit = !route.read_only;
-        let handler = &route.handler;
-        let outcome = guarded(&request.action, || handler(ctx, request.params));
+        let outcome = guarded(&request.action, || route.call(ctx, request.params));
         match outcome {
-            Ok(Answer::Now(value)) => {
-                self.answer(&reply, Response::ok(request.id, value), ctx, edit)
-            }
-            Err(error) => self.answer(&reply, Response::err(Some(request.id), error), ctx, false),
-            Ok(Answer::Later {
-                poll,
-                timeout,
-                waiting_for,
-            }) => self.deferred.push(Deferred {
+            Ok(Answer::Now(value)) => answer(&reply, Response::ok(request.id, value), ctx, edit),
+            Err(error) => answer(&reply, Response::err(Some(request.id), error), ctx, false),
+            Ok(Answer::Later { poll, waiting_for }) => self.deferred.push(Deferred {
                 id: request.id,
                 action: request.action,
                 edit,
                 reply,
                 poll,
-                deadline: Instant::now() + timeout,
+                deadline: Instant::now() + route.deadline.unwrap_or(DEFAULT_DEADLINE),
                 waiting_for,
             }),
         }
@@ -378,44 +320,44 @@ impl<C: Context> Dispatcher<C> {
                 }
             };
             let edit = d.edit && response.success;
-            self.answer(&d.reply, response, ctx, edit);
+            answer(&d.reply, response, ctx, edit);
         }
         self.deferred = still;
     }
 
-    /// Stamps the answer with the editor's state and sends it.
-    fn answer(&self, reply: &Reply, mut response: Response<Raw>, ctx: &C, edit: bool) {
-        let readiness = ctx.readiness();
-        response.readiness = Some(readiness);
-        if edit && readiness == Readiness::Playing {
-            response.notice = Some(
-                "the game is running: this changed the scene in the editor, not the running game; \
-                 run_project again to see it"
-                    .into(),
-            );
-        }
-        reply.send(&response);
-    }
-
     /// Spills are normal under load; say so at most once a second.
-    fn log_spill(&mut self, waiting: usize) {
+    fn log_spill(&mut self, waiting: usize, ctx: &C) {
         self.spills_unlogged += 1;
         let now = Instant::now();
         if self
             .last_spill_log
             .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
         {
-            godot::global::godot_print!(
+            ctx.log(&format!(
                 "godot-mcp: {} frame(s) reached the per-frame limit ({} requests / {} ms); {} waiting",
                 self.spills_unlogged,
                 self.cap,
                 self.budget.as_millis(),
                 waiting
-            );
+            ));
             self.last_spill_log = Some(now);
             self.spills_unlogged = 0;
         }
     }
+}
+
+/// Stamps the answer with the editor's state and sends it.
+fn answer<C: Context>(reply: &impl Outbox, mut response: Response<Raw>, ctx: &C, edit: bool) {
+    let readiness = ctx.readiness();
+    response.readiness = Some(readiness);
+    if edit && readiness == Readiness::Playing {
+        response.notice = Some(
+            "the game is running: this changed the scene in the editor, not the running game; \
+             run_project again to see it"
+                .into(),
+        );
+    }
+    reply.send(&response);
 }
 
 enum Wait {
@@ -424,7 +366,7 @@ enum Wait {
 }
 
 /// Runs handler code, turning a panic into an error answer.
-fn guarded<T>(action: &str, f: impl FnOnce() -> Result<T, ErrorBody>) -> Result<T, ErrorBody> {
+pub fn guarded<T>(action: &str, f: impl FnOnce() -> Result<T, ErrorBody>) -> Result<T, ErrorBody> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
@@ -439,20 +381,427 @@ fn guarded<T>(action: &str, f: impl FnOnce() -> Result<T, ErrorBody>) -> Result<
     })
 }
 
-pub(crate) fn unknown_action(action: &str) -> ErrorBody {
-    let names: Vec<&str> = godot_mcp_protocol::CATALOG
-        .iter()
-        .filter(|c| !c.local)
-        .map(|c| c.name)
-        .collect();
-    let close = godot_mcp_protocol::suggest::closest(action, names.iter().copied(), 1);
-    let hint = match close.first() {
-        Some(close) => format!("did you mean {close}? known actions: {}", names.join(", ")),
-        None => format!("known actions: {}", names.join(", ")),
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use crossbeam_channel::{Sender, unbounded};
+    use godot_mcp_protocol::Request;
+    use godot_mcp_protocol::commands::editor::{
+        ProjectRun, ProjectStopped, RunProject, StopProject,
     };
-    ErrorBody::new(
-        ErrorCode::UnknownAction,
-        format!("unknown action {action:?}"),
-    )
-    .with_hint(hint)
+    use godot_mcp_protocol::commands::history::{HistoryStep, Undo};
+    use godot_mcp_protocol::commands::session::{ListSessions, Sessions};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    type Sent = Rc<RefCell<Vec<(u64, Response)>>>;
+
+    /// A connection that records what it is sent, in order, with all others.
+    #[derive(Clone)]
+    struct Conn {
+        id: u64,
+        open: Rc<Cell<bool>>,
+        sent: Sent,
+    }
+
+    impl Outbox for Conn {
+        fn connection(&self) -> u64 {
+            self.id
+        }
+        fn is_open(&self) -> bool {
+            self.open.get()
+        }
+        fn dequeued(&self) {}
+        fn send(&self, response: &Response<Raw>) {
+            let value = serde_json::to_value(response).unwrap();
+            self.sent
+                .borrow_mut()
+                .push((self.id, serde_json::from_value(value).unwrap()));
+        }
+    }
+
+    struct Fake {
+        stats: DispatchStats,
+        readiness: Readiness,
+        /// When deferred answers are ready.
+        ready: Rc<Cell<bool>>,
+        /// How long an edit takes.
+        work: Duration,
+        logs: RefCell<Vec<String>>,
+    }
+
+    impl Context for Fake {
+        fn dispatch_stats(&mut self) -> &mut DispatchStats {
+            &mut self.stats
+        }
+        fn readiness(&self) -> Readiness {
+            self.readiness
+        }
+        fn log(&self, line: &str) {
+            self.logs.borrow_mut().push(line.to_owned());
+        }
+    }
+
+    fn read(_: &mut Fake, _: ListSessions) -> Result<Sessions, ErrorBody> {
+        Ok(Sessions {
+            sessions: Vec::new(),
+            selected: None,
+        })
+    }
+
+    fn edit(ctx: &mut Fake, p: Undo) -> Result<HistoryStep, ErrorBody> {
+        if p.scene_path.as_deref() == Some("panic") {
+            panic!("boom");
+        }
+        std::thread::sleep(ctx.work);
+        Ok(HistoryStep {
+            scene_path: p.scene_path,
+            action: "MCP: edit".into(),
+        })
+    }
+
+    fn later(ctx: &mut Fake, _: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
+        let ready = ctx.ready.clone();
+        Ok(Answer::Later {
+            poll: Box::new(move || {
+                ready.get().then(|| {
+                    Ok(ProjectRun {
+                        playing: true,
+                        scene: "res://main.tscn".into(),
+                        run_id: 1,
+                    })
+                })
+            }),
+            waiting_for: "the game to start",
+        })
+    }
+
+    fn never(_: &mut Fake, _: StopProject) -> Result<Answer<ProjectStopped>, ErrorBody> {
+        Ok(Answer::Later {
+            poll: Box::new(|| None),
+            waiting_for: "the game to end",
+        })
+    }
+
+    struct Rig {
+        dispatcher: Dispatcher<Fake, Conn>,
+        ctx: Fake,
+        tx: Sender<Packet<Conn>>,
+        rx: Receiver<Packet<Conn>>,
+        sent: Sent,
+        next_id: u64,
+    }
+
+    fn rig(cap: u32, budget: Duration, import_wait: Duration) -> Rig {
+        let router = Router::new()
+            .now(read)
+            .now(edit)
+            .later(later, Duration::from_secs(3600))
+            .later(never, Duration::ZERO);
+        let (tx, rx) = unbounded();
+        Rig {
+            dispatcher: Dispatcher::new(Box::leak(Box::new(router)), cap, budget, import_wait),
+            ctx: Fake {
+                stats: DispatchStats::default(),
+                readiness: Readiness::Ready,
+                ready: Rc::default(),
+                work: Duration::ZERO,
+                logs: RefCell::default(),
+            },
+            tx,
+            rx,
+            sent: Sent::default(),
+            next_id: 0,
+        }
+    }
+
+    impl Rig {
+        fn conn(&self, id: u64) -> Conn {
+            Conn {
+                id,
+                open: Rc::new(Cell::new(true)),
+                sent: self.sent.clone(),
+            }
+        }
+
+        /// Queues a request on `conn`; returns its id.
+        fn send(&mut self, conn: &Conn, action: &str, params: Value) -> u64 {
+            self.next_id += 1;
+            let frame = Inbound::Request(Request {
+                id: self.next_id,
+                action: action.into(),
+                params,
+            });
+            self.tx
+                .send(Packet {
+                    frame,
+                    reply: conn.clone(),
+                })
+                .unwrap();
+            self.next_id
+        }
+
+        fn drain(&mut self) -> Drained {
+            self.dispatcher.drain(&self.rx, &mut self.ctx)
+        }
+
+        /// (connection, request id) of every answer so far.
+        fn answered(&self) -> Vec<(u64, u64)> {
+            self.sent
+                .borrow()
+                .iter()
+                .map(|(c, r)| (*c, r.id.unwrap_or(0)))
+                .collect()
+        }
+
+        fn last(&self) -> Response {
+            self.sent.borrow().last().unwrap().1.clone()
+        }
+    }
+
+    fn quick() -> Rig {
+        rig(32, Duration::from_secs(60), Duration::from_secs(60))
+    }
+
+    #[test]
+    fn answers_each_request_in_order_stamped_with_readiness() {
+        let mut r = quick();
+        let a = r.conn(1);
+        let first = r.send(&a, "list_sessions", json!({}));
+        let second = r.send(&a, "undo", json!({"scene_path": "x"}));
+        let drained = r.drain();
+        assert_eq!(drained.handled, 2);
+        assert!(!drained.busy() || drained.pending == 0);
+        assert_eq!(r.answered(), [(1, first), (1, second)]);
+        let last = r.last();
+        assert!(last.success);
+        assert_eq!(last.readiness, Some(Readiness::Ready));
+        assert_eq!(last.result.unwrap()["scene_path"], "x");
+        assert_eq!(r.ctx.stats.handled, 2);
+    }
+
+    #[test]
+    fn the_cap_leaves_the_rest_for_the_next_frame_and_counts_a_spill() {
+        let mut r = rig(2, Duration::from_secs(60), Duration::ZERO);
+        let a = r.conn(1);
+        for _ in 0..5 {
+            r.send(&a, "list_sessions", json!({}));
+        }
+        let drained = r.drain();
+        assert_eq!((drained.handled, drained.pending), (2, 3));
+        assert_eq!(r.ctx.stats.spilled_frames, 1);
+        assert_eq!(r.ctx.stats.max_per_frame, 2);
+        assert_eq!(r.ctx.logs.borrow().len(), 1, "a spill is logged");
+        r.drain();
+        let drained = r.drain();
+        assert_eq!((drained.handled, drained.pending), (1, 0));
+        assert_eq!(
+            r.ctx.stats.spilled_frames, 2,
+            "the last frame did not spill"
+        );
+        assert_eq!(r.answered().len(), 5);
+    }
+
+    #[test]
+    fn connections_take_turns() {
+        let mut r = rig(3, Duration::from_secs(60), Duration::ZERO);
+        let (a, b) = (r.conn(1), r.conn(2));
+        for _ in 0..4 {
+            r.send(&a, "list_sessions", json!({}));
+        }
+        r.send(&b, "list_sessions", json!({}));
+        r.drain();
+        let conns: Vec<u64> = r.answered().iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            conns,
+            [1, 2, 1],
+            "the busy connection does not starve the other"
+        );
+    }
+
+    #[test]
+    fn the_time_budget_stops_the_frame_after_slow_work() {
+        let mut r = rig(32, Duration::from_millis(1), Duration::ZERO);
+        r.ctx.work = Duration::from_millis(5);
+        let a = r.conn(1);
+        for i in 0..3 {
+            r.send(&a, "undo", json!({"scene_path": i.to_string()}));
+        }
+        let drained = r.drain();
+        assert_eq!(
+            drained.handled, 1,
+            "one request always runs; then the budget is spent"
+        );
+        assert_eq!(r.ctx.stats.frames_over_budget, 1);
+        assert_eq!(r.ctx.stats.spilled_frames, 1);
+    }
+
+    #[test]
+    fn unknown_actions_and_bad_params_are_answered_with_errors() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "list_sesions", json!({}));
+        r.send(&a, "undo", json!({"scene_path": 5}));
+        r.drain();
+        let sent = r.sent.borrow();
+        let unknown = sent[0].1.error.clone().unwrap();
+        assert_eq!(unknown.code, ErrorCode::UnknownAction);
+        assert!(unknown.hint.unwrap().contains("did you mean list_sessions"));
+        assert_eq!(
+            sent[1].1.error.clone().unwrap().code,
+            ErrorCode::InvalidParams
+        );
+    }
+
+    #[test]
+    fn a_malformed_frame_is_answered_in_its_place() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "list_sessions", json!({}));
+        let bad = Request::decode("{").unwrap_err();
+        r.tx.send(Packet {
+            frame: Inbound::Malformed(*bad),
+            reply: a.clone(),
+        })
+        .unwrap();
+        r.send(&a, "list_sessions", json!({}));
+        r.drain();
+        let codes: Vec<Option<ErrorCode>> = r
+            .sent
+            .borrow()
+            .iter()
+            .map(|(_, resp)| resp.error.as_ref().map(|e| e.code))
+            .collect();
+        assert_eq!(codes, [None, Some(ErrorCode::MalformedRequest), None]);
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_internal_error_and_the_next_request_runs() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "undo", json!({"scene_path": "panic"}));
+        r.send(&a, "list_sessions", json!({}));
+        r.drain();
+        let sent = r.sent.borrow();
+        let error = sent[0].1.error.clone().unwrap();
+        assert_eq!(error.code, ErrorCode::InternalError);
+        assert!(error.message.contains("boom"), "{}", error.message);
+        assert!(sent[1].1.success);
+    }
+
+    #[test]
+    fn a_deferred_answer_comes_in_a_later_frame() {
+        let mut r = quick();
+        let a = r.conn(1);
+        let id = r.send(&a, "run_project", json!({}));
+        let drained = r.drain();
+        assert_eq!((drained.handled, drained.pending), (1, 1));
+        assert!(r.answered().is_empty());
+        let drained = r.drain();
+        assert_eq!((drained.polled, drained.pending), (1, 1));
+        r.ctx.ready.set(true);
+        r.drain();
+        assert_eq!(r.answered(), [(1, id)]);
+        assert_eq!(r.last().result.unwrap()["run_id"], 1);
+        assert!(!r.drain().busy());
+    }
+
+    #[test]
+    fn a_deferred_answer_past_its_deadline_times_out() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "stop_project", json!({}));
+        r.drain();
+        r.drain();
+        let error = r.last().error.unwrap();
+        assert_eq!(error.code, ErrorCode::Timeout);
+        assert!(
+            error.message.contains("the game to end"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn edits_wait_for_an_import_and_reads_do_not() {
+        let mut r = rig(32, Duration::from_secs(60), Duration::from_secs(60));
+        r.ctx.readiness = Readiness::Importing;
+        let (a, b) = (r.conn(1), r.conn(2));
+        r.send(&a, "undo", json!({"scene_path": "x"}));
+        r.send(&a, "list_sessions", json!({}));
+        let read = r.send(&b, "list_sessions", json!({}));
+        r.drain();
+        assert_eq!(r.answered(), [(2, read)], "a's read waits behind its edit");
+        r.ctx.readiness = Readiness::Ready;
+        r.drain();
+        assert_eq!(r.answered().len(), 3);
+    }
+
+    #[test]
+    fn an_edit_gives_up_when_the_import_lasts_too_long() {
+        let mut r = rig(32, Duration::from_secs(60), Duration::ZERO);
+        r.ctx.readiness = Readiness::Importing;
+        let a = r.conn(1);
+        r.send(&a, "undo", json!({"scene_path": "x"}));
+        r.drain();
+        let error = r.last().error.unwrap();
+        assert_eq!(error.code, ErrorCode::EditorNotReady);
+        assert_eq!(error.sub_code.as_deref(), Some("importing"));
+        assert!(error.retryable);
+    }
+
+    #[test]
+    fn requests_of_a_closed_connection_are_skipped() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "undo", json!({"scene_path": "x"}));
+        a.open.set(false);
+        let drained = r.drain();
+        assert_eq!(drained.handled, 0);
+        assert!(r.answered().is_empty());
+    }
+
+    #[test]
+    fn an_edit_while_the_game_runs_carries_a_notice() {
+        let mut r = quick();
+        r.ctx.readiness = Readiness::Playing;
+        let a = r.conn(1);
+        r.send(&a, "undo", json!({"scene_path": "x"}));
+        r.send(&a, "list_sessions", json!({}));
+        r.drain();
+        let sent = r.sent.borrow();
+        assert!(
+            sent[0]
+                .1
+                .notice
+                .as_deref()
+                .unwrap()
+                .contains("game is running")
+        );
+        assert_eq!(sent[1].1.notice, None, "reads carry no notice");
+    }
+
+    /// The shim gives up on a call after the command's timeout; a handler
+    /// that answers later must give up first, so its own answer arrives.
+    #[test]
+    fn every_deadline_is_shorter_than_the_shims_timeout() {
+        for route in crate::handlers::router().routes() {
+            let Some(deadline) = route.deadline else {
+                continue;
+            };
+            let spec = godot_mcp_protocol::find(route.name).unwrap();
+            assert!(
+                deadline + MARGIN <= spec.timeout,
+                "{}: deadline {deadline:?} leaves less than {MARGIN:?} of the shim's {:?}",
+                route.name,
+                spec.timeout
+            );
+        }
+    }
+
+    /// Time for an answer to travel from the editor to the shim.
+    const MARGIN: Duration = Duration::from_secs(2);
 }

@@ -62,6 +62,7 @@ fn hold_connection() {
         if copy >= 0 {
             std::thread::spawn(move || {
                 std::thread::sleep(HOLD_AT_MOST);
+                // SAFETY: `copy` came from dup above and is closed once, here.
                 unsafe { libc::close(copy) };
             });
         }

@@ -18,6 +18,7 @@ mod perf;
 mod plugin;
 mod ring;
 mod runs;
+mod saved;
 mod server;
 mod wake;
 mod watch;
@@ -26,6 +27,8 @@ pub use error::ExtensionError;
 
 struct GodotMcp;
 
+// SAFETY: the one entry point Godot loads; gdext requires the impl be
+// `unsafe` because it exports the C symbol the engine calls.
 #[gdextension]
 unsafe impl ExtensionLibrary for GodotMcp {
     fn on_stage_deinit(stage: InitStage) {

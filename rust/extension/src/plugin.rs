@@ -189,7 +189,7 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
     Ok(Running {
         _logging: Logging::start(),
         server,
-        dispatcher: Dispatcher::new(handlers::routes(), cap, budget, import_wait),
+        dispatcher: Dispatcher::new(handlers::router(), cap, budget, import_wait),
         ctx: Ctx {
             session_id,
             debugger: Some(debugger),

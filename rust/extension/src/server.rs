@@ -32,6 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, http};
 
 use crate::ExtensionError;
+use crate::dispatch::Outbox;
 
 /// Largest frame accepted from a client.
 pub const MAX_FRAME_BYTES: usize = 16 << 20;
@@ -67,10 +68,10 @@ pub struct Identity {
     pub welcome: Welcome,
 }
 
-/// A request on its way to the main thread.
-pub struct Packet {
+/// A request on its way to the main thread, with where its answer goes.
+pub struct Packet<R = Reply> {
     pub frame: Inbound,
-    pub reply: Reply,
+    pub reply: R,
 }
 
 pub enum Inbound {
@@ -111,23 +112,20 @@ enum Outgoing {
     Close(CloseCode, &'static str),
 }
 
-impl Reply {
-    /// The connection this reply goes to; stable for its lifetime.
-    pub fn connection(&self) -> u64 {
+impl crate::dispatch::Outbox for Reply {
+    fn connection(&self) -> u64 {
         self.0.id
     }
 
-    /// Whether the client is still there to read a reply.
-    pub fn is_open(&self) -> bool {
+    fn is_open(&self) -> bool {
         !self.0.out.is_closed() && !self.0.closing.load(Ordering::Relaxed)
     }
 
-    /// The main thread has taken this connection's request off the queue.
-    pub fn dequeued(&self) {
+    fn dequeued(&self) {
         self.0.waiting.fetch_sub(1, Ordering::AcqRel);
     }
 
-    pub fn send(&self, response: &Response<Raw>) {
+    fn send(&self, response: &Response<Raw>) {
         let text = encode(response);
         let queued = self.0.queued_bytes.load(Ordering::Acquire);
         if text.len() + queued <= MAX_OUTBOUND_BYTES {
@@ -157,7 +155,9 @@ impl Reply {
             self.close(CloseCode::Policy, "client is not reading its replies");
         }
     }
+}
 
+impl Reply {
     /// Queues an event unless the client is too far behind; returns whether it was queued.
     fn send_event(&self, text: &str) -> bool {
         let queued = self.0.queued_bytes.load(Ordering::Acquire);

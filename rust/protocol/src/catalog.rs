@@ -14,7 +14,7 @@ use crate::commands::{
     capture, docs, editor, files, history, log, node, perf, project, resource, runs, scene, script,
     session, signal, source, toolsets, tree, workspace,
 };
-use crate::{ErrorBody, ErrorCode};
+use crate::{ErrorBody, errors};
 
 /// A command's parameter struct.
 pub trait Command: DeserializeOwned + JsonSchema {
@@ -290,8 +290,8 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<runs::GetGameErrors>(),
     spec::<capture::GetScreenshot>(),
     spec::<log::GetEditorLog>(),
-    spec::<editor::Undo>(),
-    spec::<editor::Redo>(),
+    spec::<history::Undo>(),
+    spec::<history::Redo>(),
     spec::<session::ListSessions>(),
     spec::<session::SelectSession>(),
     spec::<history::GetUndoHistory>(),
@@ -335,20 +335,13 @@ impl CommandSpec {
     /// Checks `params` against the parameter struct, exactly as the receiving
     /// side will deserialize them.
     pub fn validate(&self, params: &Value) -> Result<(), ErrorBody> {
-        (self.check)(params.clone()).map_err(|e| invalid_params(self.name, &e))
+        (self.check)(params.clone()).map_err(|e| errors::invalid_params(self.name, &e))
     }
-}
-
-/// The error for parameters that do not deserialize into a command's struct.
-pub fn invalid_params(name: &str, e: &serde_json::Error) -> ErrorBody {
-    ErrorBody::new(ErrorCode::InvalidParams, format!("{name}: {e}")).with_hint(format!(
-        "check the parameter names and types in the {name} tool schema"
-    ))
 }
 
 /// Deserializes a command's parameters with the catalog's error shape.
 pub fn parse<C: Command>(params: Value) -> Result<C, ErrorBody> {
-    serde_json::from_value(params).map_err(|e| invalid_params(C::NAME, &e))
+    serde_json::from_value(params).map_err(|e| errors::invalid_params(C::NAME, &e))
 }
 
 #[cfg(test)]
@@ -514,7 +507,7 @@ mod tests {
                 .is_ok()
         );
         let e = add.validate(&json!({"type": 5, "name": "A"})).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidParams);
+        assert_eq!(e.code, crate::ErrorCode::InvalidParams);
         let e = add
             .validate(&json!({"type": "Node2D", "name": "A", "bogus": 1}))
             .unwrap_err();

@@ -6,21 +6,27 @@
 //! paths inside `res://`. This crate never touches the engine, so all of it is
 //! testable with plain `cargo test`.
 
+#![forbid(unsafe_code)]
+
 pub mod catalog;
 pub mod commands;
 pub mod discovery;
 mod error;
+pub mod errors;
 pub mod glob;
 pub mod image;
 pub mod names;
 pub mod paths;
+pub mod router;
 pub mod schema;
+pub mod stored;
 pub mod suggest;
 pub mod value;
 pub mod wire;
 
 pub use catalog::{CATALOG, Command, CommandSpec, find};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
+pub use router::{Answer, Router};
 pub use wire::{
     Event, Handshake, Hello, Readiness, Request, Response, ServerMessage, Welcome, events,
 };

@@ -5,12 +5,17 @@
 //! to the editor extension. Standard output belongs to MCP: logs go to
 //! standard error only.
 
+#![forbid(unsafe_code)]
+
 mod error;
 mod link;
+mod local;
 mod offline;
 mod resources;
 mod server;
 mod sessions;
+#[cfg(test)]
+mod snapshot;
 
 use std::process::ExitCode;
 

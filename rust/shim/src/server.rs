@@ -8,10 +8,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use godot_mcp_protocol::catalog::{Selection, Toolset};
-use godot_mcp_protocol::commands::session::SelectSession;
-use godot_mcp_protocol::commands::toolsets::{ToolsetInfo, ToolsetList, Toolsets};
-use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, catalog, find, image};
+use godot_mcp_protocol::catalog::Selection;
+use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
@@ -52,7 +50,7 @@ const SESSION_PARAM: &str = "session";
 pub struct GodotMcp {
     registry: Arc<Registry>,
     /// The tools listed and served; the `toolsets` tool adds to it.
-    selection: Mutex<Selection>,
+    selection: Arc<Mutex<Selection>>,
     /// URIs subscribed with the legacy `resources/subscribe`.
     subscribed: Arc<Mutex<HashSet<String>>>,
     /// Subscriptions opened with `subscriptions/listen`.
@@ -66,7 +64,7 @@ impl GodotMcp {
     pub fn new(registry: Registry, selection: Selection) -> Self {
         Self {
             registry: Arc::new(registry),
-            selection: Mutex::new(selection),
+            selection: Arc::new(Mutex::new(selection)),
             subscribed: Arc::default(),
             sinks: Arc::default(),
             peer: Arc::default(),
@@ -140,10 +138,7 @@ impl GodotMcp {
             );
         }
         if spec.local {
-            return match spec.validate(&params) {
-                Ok(()) => self.call_local(spec, params, peer).await,
-                Err(error) => error_result(&error),
-            };
+            return self.call_local(spec, params, peer).await;
         }
         let session = match take_session(&mut params) {
             Ok(s) => s,
@@ -180,82 +175,30 @@ impl GodotMcp {
         params: Value,
         peer: &Peer<RoleServer>,
     ) -> CallToolResult {
-        let outcome = match spec.name {
-            "list_sessions" => to_json(Ok(self.registry.list())),
-            "select_session" => to_json(
-                catalog::parse::<SelectSession>(params)
-                    .and_then(|p| self.registry.select(&p.session)),
-            ),
-            "toolsets" => {
-                let outcome = catalog::parse::<Toolsets>(params).and_then(|p| self.toolsets(p));
-                if let Ok((_, true)) = outcome {
-                    // Clients that follow it list the new tools at once.
-                    let _ = peer.notify_tool_list_changed().await;
-                    let open: Vec<SubscriptionSink> = lock(&self.sinks).clone();
-                    for sink in open {
-                        // Refused when the subscription did not ask for it.
-                        let _ = sink.notify_tool_list_changed().await;
-                    }
-                }
-                to_json(outcome.map(|(list, _)| list))
-            }
-            other => Err(ErrorBody::new(
-                ErrorCode::InternalError,
-                format!("{other} has no local handler"),
-            )),
+        let mut local = crate::local::Local {
+            registry: Arc::clone(&self.registry),
+            selection: Arc::clone(&self.selection),
+            list_changed: false,
         };
+        let outcome = crate::local::router().call_now(&mut local, spec.name, params);
+        if local.list_changed {
+            // Clients that follow it list the new tools at once.
+            let _ = peer.notify_tool_list_changed().await;
+            let open: Vec<SubscriptionSink> = lock(&self.sinks).clone();
+            for sink in open {
+                // Refused when the subscription did not ask for it.
+                let _ = sink.notify_tool_list_changed().await;
+            }
+        }
         match outcome {
             Ok(value) => success(value),
             Err(error) => error_result(&error),
         }
     }
 
-    /// Enables a toolset when asked; the groups, and whether the list changed.
-    fn toolsets(&self, params: Toolsets) -> Result<(ToolsetList, bool), ErrorBody> {
-        let mut selection = lock(&self.selection);
-        let mut changed = false;
-        if let Some(name) = params.enable.as_deref().map(str::trim) {
-            let wanted: Vec<Toolset> = if name == "all" {
-                Toolset::ALL.to_vec()
-            } else {
-                vec![Toolset::from_name(name).ok_or_else(|| {
-                    ErrorBody::new(ErrorCode::InvalidParams, format!("no toolset {name:?}"))
-                        .with_hint("call toolsets without enable for the group names")
-                })?]
-            };
-            for toolset in wanted {
-                changed |= selection.enable(toolset);
-            }
-        }
-        let toolsets = Toolset::ALL
-            .iter()
-            .map(|&t| ToolsetInfo {
-                name: t.name().into(),
-                about: t.about().into(),
-                enabled: selection.has(t),
-                tools: CATALOG
-                    .iter()
-                    .filter(|c| c.toolset == t && (c.read_only || !selection.read_only))
-                    .map(|c| c.name.to_owned())
-                    .collect(),
-            })
-            .collect();
-        let list = ToolsetList {
-            toolsets,
-            read_only: selection.read_only,
-        };
-        Ok((list, changed))
-    }
-
     fn listed(&self) -> Vec<Tool> {
         tools(&lock(&self.selection))
     }
-}
-
-fn to_json(outcome: Result<impl serde::Serialize, ErrorBody>) -> Result<Value, ErrorBody> {
-    outcome.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))
-    })
 }
 
 /// Removes the `session` argument, which the shim consumes.
@@ -474,6 +417,7 @@ impl ServerHandler for GodotMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use godot_mcp_protocol::catalog::Toolset;
 
     /// Room kept in the default list for the play-test tools still to come.
     fn play_reserve() -> (usize, usize) {

@@ -152,6 +152,57 @@ pub fn to_json(value: &Value) -> Json {
     }
 }
 
+/// A value from `scene`'s file as the live editor reports it, resources
+/// included: a file reference as its path, an embedded resource as the
+/// form that creates it anew (`{"type": ..., saved properties}`).
+pub fn to_live_json(value: &Value, scene: &crate::Scene) -> Json {
+    to_live_json_at(value, scene, 0)
+}
+
+fn to_live_json_at(value: &Value, scene: &crate::Scene, depth: usize) -> Json {
+    let id = |args: &[Value]| match args {
+        [Value::String(id)] => Some(id.clone()),
+        _ => None,
+    };
+    match value {
+        Value::Call(name, args) if name == "ExtResource" => id(args)
+            .and_then(|id| scene.ext_path(&id).map(str::to_owned))
+            .map_or_else(|| to_json(value), Json::String),
+        Value::Call(name, args) if name == "SubResource" && depth < 16 => {
+            let section = id(args).and_then(|id| {
+                scene.document().sections().iter().find(|s| {
+                    s.tag() == "sub_resource" && s.header().str("id") == Some(id.as_str())
+                })
+            });
+            let Some(section) = section else {
+                return to_json(value);
+            };
+            let mut map: serde_json::Map<String, Json> = section
+                .entries()
+                .iter()
+                .filter(|e| e.key() != "script")
+                .map(|e| {
+                    (
+                        e.key().to_owned(),
+                        to_live_json_at(e.value(), scene, depth + 1),
+                    )
+                })
+                .collect();
+            if let Some(class) = section.header().str("type") {
+                map.insert("type".into(), Json::String(class.to_owned()));
+            }
+            Json::Object(map)
+        }
+        Value::Array(items) | Value::TypedArray(_, items) => Json::Array(
+            items
+                .iter()
+                .map(|v| to_live_json_at(v, scene, depth))
+                .collect(),
+        ),
+        other => to_json(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +261,35 @@ mod tests {
         assert_eq!(
             to_json(&Value::parse("[1, &\"a\"]").unwrap()),
             json!([1, "a"])
+        );
+    }
+
+    #[test]
+    fn resources_read_back_as_the_live_editor_reports_them() {
+        let scene = crate::Scene::parse(
+            "[gd_scene load_steps=3 format=3]\n\n\
+             [ext_resource type=\"Texture2D\" path=\"res://icon.svg\" id=\"1_icon\"]\n\n\
+             [sub_resource type=\"CircleShape2D\" id=\"C_1\"]\nradius = 6.0\n\n\
+             [node name=\"A\" type=\"Node2D\"]\n",
+        )
+        .unwrap();
+        let ext = Value::parse("ExtResource(\"1_icon\")").unwrap();
+        assert_eq!(to_live_json(&ext, &scene), json!("res://icon.svg"));
+        let sub = Value::parse("SubResource(\"C_1\")").unwrap();
+        assert_eq!(
+            to_live_json(&sub, &scene),
+            json!({"type": "CircleShape2D", "radius": 6.0})
+        );
+        let list = Value::parse("[SubResource(\"C_1\"), 2]").unwrap();
+        assert_eq!(
+            to_live_json(&list, &scene),
+            json!([{"type": "CircleShape2D", "radius": 6.0}, 2])
+        );
+        // An unknown id stays as written.
+        let missing = Value::parse("ExtResource(\"9_x\")").unwrap();
+        assert_eq!(
+            to_live_json(&missing, &scene),
+            json!("ExtResource(\"9_x\")")
         );
     }
 }

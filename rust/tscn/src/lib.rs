@@ -7,7 +7,11 @@
 //! write, gives back the same bytes); [`Scene`] is the typed model on top
 //! (node tree, resources, edits that keep ids, `load_steps` and uids valid);
 //! [`ClassDb`] is the engine's class list, extracted from Godot, so offline
-//! edits cannot write what Godot would refuse.
+//! edits cannot write what Godot would refuse. [`project`] knows the rest
+//! of Godot's file conventions offline edits need (resource types, uids,
+//! what a script declares).
+
+#![forbid(unsafe_code)]
 
 mod classes;
 mod color;
@@ -15,7 +19,9 @@ pub mod convert;
 mod document;
 mod error;
 pub mod ids;
+pub mod inspector;
 mod parse;
+pub mod project;
 mod scene;
 mod value;
 

@@ -7,6 +7,8 @@
 //! - `cargo xtask bench [--quick]`: latency, throughput and footprint against a real editor
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
+#![forbid(unsafe_code)]
+
 mod classes;
 mod demo;
 mod godot;

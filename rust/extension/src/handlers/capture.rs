@@ -23,12 +23,12 @@ use godot_mcp_protocol::commands::capture::{
 use godot_mcp_protocol::image::Image as Encoded;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::{Ctx, edited_scene, editor};
-use crate::dispatch::Answer;
+use super::{Ctx, edited_scene, editor_interface};
+use godot_mcp_protocol::router::Answer;
 
 /// Frames drawn after the request before the editor's capture is taken.
 const FRESH_FRAMES: i32 = 2;
-const CAPTURE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const CAPTURE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest PNG an answer may carry: base64 grows it by a third, and the
 /// whole answer must fit the connection's outbound cap.
 const PNG_BUDGET: usize = crate::server::MAX_OUTBOUND_BYTES / 4 * 3 - (64 << 10);
@@ -77,7 +77,9 @@ fn editor_view(target: CaptureTarget, max: u32) -> Result<Answer<Screenshot>, Er
     };
     let (viewport, view, what): (Gd<Viewport>, Option<Gd<SubViewport>>, String) = match target {
         CaptureTarget::Viewport2d => {
-            let view = editor().get_editor_viewport_2d().ok_or_else(no_view)?;
+            let view = editor_interface()
+                .get_editor_viewport_2d()
+                .ok_or_else(no_view)?;
             (
                 view.clone().upcast(),
                 Some(view),
@@ -85,7 +87,9 @@ fn editor_view(target: CaptureTarget, max: u32) -> Result<Answer<Screenshot>, Er
             )
         }
         CaptureTarget::Viewport3d => {
-            let view = editor().get_editor_viewport_3d().ok_or_else(no_view)?;
+            let view = editor_interface()
+                .get_editor_viewport_3d()
+                .ok_or_else(no_view)?;
             (
                 view.clone().upcast(),
                 Some(view),
@@ -93,7 +97,7 @@ fn editor_view(target: CaptureTarget, max: u32) -> Result<Answer<Screenshot>, Er
             )
         }
         _ => {
-            let window = editor()
+            let window = editor_interface()
                 .get_base_control()
                 .and_then(|c| c.get_viewport())
                 .ok_or_else(no_view)?;
@@ -115,7 +119,6 @@ fn editor_view(target: CaptureTarget, max: u32) -> Result<Answer<Screenshot>, Er
                     .and_then(|i| encode(target, i, max, &what)),
             )
         }),
-        timeout: CAPTURE_TIMEOUT,
         waiting_for: "the editor to draw a frame",
     })
 }
@@ -155,7 +158,6 @@ fn game(ctx: &mut Ctx, max: u32) -> Result<Answer<Screenshot>, ErrorBody> {
                     .and_then(|i| encode(CaptureTarget::Game, i, max, &what)),
             )
         }),
-        timeout: CAPTURE_TIMEOUT,
         waiting_for: "the game to send a screenshot",
     })
 }

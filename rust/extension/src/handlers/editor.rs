@@ -7,12 +7,12 @@ use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
 use std::time::Duration;
 
-use crate::dispatch::Answer;
+use godot_mcp_protocol::router::Answer;
 
-use super::{Ctx, edited_scene, editor, project_root, scene_file};
+use super::{Ctx, edited_scene, editor_interface, project_root, scene_file};
 
 pub fn get_editor_state(ctx: &mut Ctx, _: GetEditorState) -> Result<EditorState, ErrorBody> {
-    let editor = editor();
+    let editor = editor_interface();
     let playing = editor.is_playing_scene();
     Ok(EditorState {
         godot_version: godot_version(),
@@ -65,10 +65,10 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
 }
 
 /// How long `run_project` waits for the game to connect to the editor.
-const GAME_START_TIMEOUT: Duration = Duration::from_secs(20);
+pub(super) const GAME_START_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
-    let mut editor = editor();
+    let mut editor = editor_interface();
     let scene = match params.scene {
         Some(scene) => scene_file(&scene)?,
         None => setting_string("application/run/main_scene")
@@ -89,7 +89,7 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
     // debugger) or has already ended.
     Ok(Answer::Later {
         poll: Box::new(move || {
-            if !super::editor().is_playing_scene() {
+            if !super::editor_interface().is_playing_scene() {
                 return Some(Err(ErrorBody::new(
                     ErrorCode::GodotError,
                     format!("the game running {scene} ended as soon as it started"),
@@ -105,16 +105,17 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                 })
             })
         }),
-        timeout: GAME_START_TIMEOUT,
         waiting_for: "the game to start",
     })
 }
 
 /// How long `stop_project` waits for the game's exit status.
 const GAME_STOP_WAIT: Duration = Duration::from_secs(3);
+/// How long `stop_project` may take in all.
+pub(super) const GAME_STOP_DEADLINE: Duration = Duration::from_secs(6);
 
 pub fn stop_project(ctx: &mut Ctx, _: StopProject) -> Result<Answer<ProjectStopped>, ErrorBody> {
-    let mut editor = editor();
+    let mut editor = editor_interface();
     let runs = ctx.runs.clone();
     // The editor notices a game that quit by itself a little after its run
     // has recorded the exit: that game was not playing any more.
@@ -143,17 +144,8 @@ pub fn stop_project(ctx: &mut Ctx, _: StopProject) -> Result<Answer<ProjectStopp
                 })
             })
         }),
-        timeout: GAME_STOP_WAIT * 2,
         waiting_for: "the game to end",
     })
-}
-
-pub fn undo(_: &mut Ctx, params: Undo) -> Result<HistoryStep, ErrorBody> {
-    super::history::undo(params.scene_path.as_deref())
-}
-
-pub fn redo(_: &mut Ctx, params: Redo) -> Result<HistoryStep, ErrorBody> {
-    super::history::redo(params.scene_path.as_deref())
 }
 
 pub fn godot_version() -> String {

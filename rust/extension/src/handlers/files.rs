@@ -7,7 +7,7 @@ use std::path::Path;
 use godot_mcp_protocol::commands::files::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, glob, paths};
 
-use super::{Ctx, editor, fs_path, project_root, write_file};
+use super::{Ctx, editor_interface, fs_path, project_root, write_file};
 
 /// Files larger than this are not searched.
 const SEARCH_MAX_BYTES: u64 = 2 << 20;
@@ -107,7 +107,7 @@ pub fn write_text_file(_: &mut Ctx, params: WriteTextFile) -> Result<FileWritten
     let created = !file.exists();
     let new_folder = file.parent().is_some_and(|d| !d.exists());
     write_file(&path, &params.content)?;
-    if new_folder && let Some(mut fs) = editor().get_resource_filesystem() {
+    if new_folder && let Some(mut fs) = editor_interface().get_resource_filesystem() {
         fs.scan();
     }
     Ok(FileWritten {

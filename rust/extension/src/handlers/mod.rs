@@ -1,8 +1,9 @@
 //! Request handlers, one module per domain.
 //!
 //! Each handler is a plain function from a command's typed parameters to its
-//! typed result; [`routes`] is the only place that lists them. Shared
-//! lookups (the edited scene, nodes by path, the undo manager) live here.
+//! typed result; [`router`] is the only place that lists them. Shared
+//! lookups (the edited scene, nodes by path, project files) live here;
+//! undoable actions are in [`undo`].
 
 mod capture;
 mod docs;
@@ -15,6 +16,7 @@ mod node;
 mod perf;
 mod project;
 mod resource;
+mod runs;
 mod scene;
 mod script;
 mod script_health;
@@ -22,17 +24,19 @@ pub use script_health::ScriptHealth;
 mod signal;
 mod source;
 mod tree;
+mod undo;
 mod walk;
 mod workspace;
 
-use godot::classes::{
-    EditorInterface, EditorUndoRedoManager, Node, ProjectSettings, ResourceLoader, Script,
-};
+use godot::classes::{EditorInterface, Node, ProjectSettings, ResourceLoader, Script};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::DispatchStats;
-use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
+use godot_mcp_protocol::{ErrorBody, ErrorCode, errors, paths};
 
-use crate::dispatch::{Context, Route, route, route_later};
+use godot_mcp_protocol::router::Router;
+use std::sync::OnceLock;
+
+use crate::dispatch::Context;
 
 /// State handlers may use between calls.
 #[derive(Default)]
@@ -47,6 +51,8 @@ pub struct Ctx {
     /// Game runs, fed by the debugger's messages.
     pub runs: std::rc::Rc<std::cell::RefCell<crate::runs::Runs>>,
     pub scripts: ScriptHealth,
+    /// What `undo`, `redo` and `batch` know of the actions committed here.
+    pub journal: undo::Journal,
 }
 
 impl Context for Ctx {
@@ -57,74 +63,82 @@ impl Context for Ctx {
     fn readiness(&self) -> godot_mcp_protocol::Readiness {
         crate::watch::readiness()
     }
+
+    fn log(&self, line: &str) {
+        godot_print!("{line}");
+    }
 }
 
-pub fn routes() -> Vec<(&'static str, Route<Ctx>)> {
-    vec![
-        route(editor::get_editor_state),
-        route(editor::get_project_info),
-        route_later(editor::run_project),
-        route_later(editor::stop_project),
-        route(log::get_game_output),
-        route(log::get_game_errors),
-        route_later(capture::get_screenshot),
-        route(log::get_editor_log),
-        route(editor::undo),
-        route(editor::redo),
-        route(perf::get_performance),
-        route(scene::create_scene),
-        route(scene::open_scene),
-        route(scene::save_scene),
-        route_later(scene::get_scene_tree),
-        route(node::add_node),
-        route(node::edit_node),
-        route(node::remove_node),
-        route(script::write_script),
-        route(script::attach_script),
-        route(tree::get_node_properties),
-        route(tree::duplicate_node),
-        route(tree::rename_node),
-        route(tree::move_node),
-        route(tree::find_nodes),
-        route(tree::instantiate_scene),
-        route(tree::add_to_group),
-        route(tree::remove_from_group),
-        route(signal::list_signals),
-        route(signal::connect_signal),
-        route(signal::disconnect_signal),
-        route(source::read_script),
-        route(source::patch_script),
-        route(source::validate_script),
-        route(resource::create_resource),
-        route(resource::get_resource),
-        route(resource::set_resource_properties),
-        route(project::get_project_setting),
-        route(project::set_project_setting),
-        route(project::set_main_scene),
-        route(project::list_input_actions),
-        route(project::add_input_action),
-        route(project::remove_input_action),
-        route(project::list_autoloads),
-        route(project::add_autoload),
-        route(project::remove_autoload),
-        route(files::list_files),
-        route(files::search_files),
-        route(files::read_text_file),
-        route(files::write_text_file),
-        route(docs::get_class_info),
-        route(docs::search_classes),
-        route(workspace::get_open_scenes),
-        route(workspace::close_scene),
-        route(workspace::get_selection),
-        route(workspace::select_nodes),
-        route(history::get_undo_history),
-        route(history::batch),
-    ]
+/// Every command the editor serves, built once. Registering a command is
+/// one line here, in catalog order.
+pub fn router() -> &'static Router<Ctx> {
+    static ROUTER: OnceLock<Router<Ctx>> = OnceLock::new();
+    ROUTER.get_or_init(|| {
+        Router::new()
+            .now(editor::get_editor_state)
+            .now(editor::get_project_info)
+            .now(scene::create_scene)
+            .now(scene::open_scene)
+            .now(scene::save_scene)
+            .later(scene::get_scene_tree, scene::TREE_DEADLINE)
+            .now(node::add_node)
+            .now(node::edit_node)
+            .now(node::remove_node)
+            .now(tree::get_node_properties)
+            .now(tree::duplicate_node)
+            .now(tree::rename_node)
+            .now(tree::move_node)
+            .now(tree::find_nodes)
+            .now(tree::instantiate_scene)
+            .now(tree::add_to_group)
+            .now(tree::remove_from_group)
+            .now(signal::list_signals)
+            .now(signal::connect_signal)
+            .now(signal::disconnect_signal)
+            .now(script::write_script)
+            .now(script::attach_script)
+            .now(source::read_script)
+            .now(source::patch_script)
+            .now(source::validate_script)
+            .now(resource::create_resource)
+            .now(resource::get_resource)
+            .now(resource::set_resource_properties)
+            .now(project::get_project_setting)
+            .now(project::set_project_setting)
+            .now(project::set_main_scene)
+            .now(project::list_input_actions)
+            .now(project::add_input_action)
+            .now(project::remove_input_action)
+            .now(project::list_autoloads)
+            .now(project::add_autoload)
+            .now(project::remove_autoload)
+            .now(files::list_files)
+            .now(files::search_files)
+            .now(files::read_text_file)
+            .now(files::write_text_file)
+            .now(docs::get_class_info)
+            .now(docs::search_classes)
+            .now(workspace::get_open_scenes)
+            .now(workspace::close_scene)
+            .now(workspace::get_selection)
+            .now(workspace::select_nodes)
+            .later(editor::run_project, editor::GAME_START_TIMEOUT)
+            .later(editor::stop_project, editor::GAME_STOP_DEADLINE)
+            .now(runs::get_game_output)
+            .now(runs::get_game_errors)
+            .later(capture::get_screenshot, capture::CAPTURE_TIMEOUT)
+            .now(log::get_editor_log)
+            .now(history::undo)
+            .now(history::redo)
+            .now(history::get_undo_history)
+            .now(perf::get_performance)
+            .now(history::batch)
+    })
 }
 
 const SCENE_EXTENSIONS: &[&str] = &["tscn", "scn"];
 
-fn editor() -> Gd<EditorInterface> {
+fn editor_interface() -> Gd<EditorInterface> {
     EditorInterface::singleton()
 }
 
@@ -152,7 +166,7 @@ fn save_resource(resource: &Gd<godot::classes::Resource>, res_path: &str) -> Res
             .done(),
         &format!("saving {res_path}"),
     )?;
-    if let Some(mut fs) = editor().get_resource_filesystem() {
+    if let Some(mut fs) = editor_interface().get_resource_filesystem() {
         fs.update_file(res_path);
     }
     Ok(())
@@ -175,7 +189,7 @@ fn create_parent_folders(res_path: &str) -> Result<(), ErrorBody> {
 fn scene_file(input: &str) -> Result<String, ErrorBody> {
     let path = paths::normalize_file(input, SCENE_EXTENSIONS)?;
     if !fs_path(&path)?.is_file() {
-        return Err(scene_not_found(&path));
+        return Err(errors::scene_not_found(&path));
     }
     Ok(path)
 }
@@ -188,7 +202,7 @@ struct Scene {
 
 /// The edited scene, or the scene at `scene_path`, opened in the editor if
 /// it is not the edited one.
-fn scene(scene_path: Option<&str>) -> Result<Scene, ErrorBody> {
+fn target_scene(scene_path: Option<&str>) -> Result<Scene, ErrorBody> {
     let Some(requested) = scene_path else {
         return edited_scene().ok_or_else(|| no_scene("no scene is open in the editor"));
     };
@@ -200,7 +214,7 @@ fn scene(scene_path: Option<&str>) -> Result<Scene, ErrorBody> {
 }
 
 fn edited_scene() -> Option<Scene> {
-    editor().get_edited_scene_root().map(|root| {
+    editor_interface().get_edited_scene_root().map(|root| {
         let path = root.get_scene_file_path().to_string();
         Scene { root, path }
     })
@@ -210,7 +224,7 @@ fn edited_scene() -> Option<Scene> {
 fn open(path: &str) -> Result<Scene, ErrorBody> {
     let path = scene_file(path)?;
     let path = path.as_str();
-    editor().open_scene_from_path(path);
+    editor_interface().open_scene_from_path(path);
     edited_scene().filter(|s| s.path == path).ok_or_else(|| {
         ErrorBody::new(
             ErrorCode::GodotError,
@@ -224,14 +238,10 @@ fn open(path: &str) -> Result<Scene, ErrorBody> {
 
 /// The error for calls that need an open scene when none is open.
 fn no_scene(message: &str) -> ErrorBody {
-    ErrorBody::new(ErrorCode::EditorNotReady, message)
-        .with_sub_code(godot_mcp_protocol::Readiness::NoScene.as_str())
-        .with_hint("pass scene_path, or call open_scene or create_scene first")
-}
-
-fn scene_not_found(path: &str) -> ErrorBody {
-    ErrorBody::new(ErrorCode::SceneNotFound, format!("no scene file at {path}"))
-        .with_hint("get_project_info lists the project's scenes; create_scene makes a new one")
+    errors::no_scene(
+        message,
+        "pass scene_path, or call open_scene or create_scene first",
+    )
 }
 
 /// Finds a node by its path from the scene root. Accepts `.`, `Child/Grand`,
@@ -260,13 +270,7 @@ fn find_node(root: &Gd<Node>, node_path: &str) -> Result<Gd<Node>, ErrorBody> {
     }
     root.get_node_or_null(relative)
         .filter(|n| n == root || root.is_ancestor_of(n))
-        .ok_or_else(|| {
-            ErrorBody::new(
-                ErrorCode::NodeNotFound,
-                format!("no node {node_path:?} in {}", scene_label(root)),
-            )
-            .with_hint("call get_scene_tree to see the node paths")
-        })
+        .ok_or_else(|| errors::node_not_found(node_path, &scene_label(root)))
 }
 
 /// A node's path from the scene root; the root is `.`.
@@ -285,36 +289,6 @@ fn scene_label(root: &Gd<Node>) -> String {
     } else {
         path
     }
-}
-
-use history::commit;
-
-/// Starts one undoable editor action; the caller adds operations and
-/// finishes with [`commit`].
-fn undo_action(name: &str) -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
-    let mut undo = undo_manager()?;
-    undo.create_action(&format!("MCP: {name}"));
-    Ok(undo)
-}
-
-/// Records putting a new `node` (kept alive by the history) under `parent`,
-/// owned by the scene `root` so that it is saved.
-fn add_new_child(
-    undo: &mut Gd<EditorUndoRedoManager>,
-    parent: &Gd<Node>,
-    node: &Gd<Node>,
-    root: &Gd<Node>,
-) {
-    undo.add_do_method(parent, "add_child", vslice![node.clone(), true]);
-    undo.add_do_method(node, "set_owner", vslice![root.clone()]);
-    undo.add_do_reference(node);
-    undo.add_undo_method(parent, "remove_child", vslice![node.clone()]);
-}
-
-fn undo_manager() -> Result<Gd<EditorUndoRedoManager>, ErrorBody> {
-    editor()
-        .get_editor_undo_redo()
-        .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no undo manager"))
 }
 
 /// Maps a Godot error code to a protocol error.
@@ -344,14 +318,7 @@ pub(super) fn not_root(root: &Gd<Node>, node: &Gd<Node>, what: &str) -> Result<(
 /// Refuses a name already taken under `parent`.
 pub(super) fn free_name(root: &Gd<Node>, parent: &Gd<Node>, name: &str) -> Result<(), ErrorBody> {
     if parent.has_node(name) {
-        return Err(ErrorBody::new(
-            ErrorCode::NodeExists,
-            format!(
-                "{} already has a child named {name:?}",
-                relative_path(root, parent)
-            ),
-        )
-        .with_hint("choose another name, or edit the existing node with edit_node"));
+        return Err(errors::node_exists(&relative_path(root, parent), name));
     }
     Ok(())
 }
@@ -359,7 +326,7 @@ pub(super) fn free_name(root: &Gd<Node>, parent: &Gd<Node>, name: &str) -> Resul
 /// Writes a project file atomically and lets the editor see the new text.
 fn write_file(path: &str, content: &str) -> Result<(), ErrorBody> {
     paths::write_atomically(&fs_path(path)?, content.as_bytes())
-        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("cannot write {path}: {e}")))?;
+        .map_err(|e| errors::cannot_write(path, &e))?;
     reload_if_cached(path, content);
     Ok(())
 }
@@ -376,7 +343,27 @@ fn reload_if_cached(path: &str, content: &str) {
         script.set_source_code(content);
         script.reload_ex().keep_state(true).done();
     }
-    if let Some(mut fs) = editor().get_resource_filesystem() {
+    if let Some(mut fs) = editor_interface().get_resource_filesystem() {
         fs.update_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_editor_command_has_exactly_one_route() {
+        let router = router();
+        assert_eq!(router.duplicates(), [] as [&str; 0], "registered twice");
+        let mut live: Vec<&str> = router.names().collect();
+        let mut catalog: Vec<&str> = godot_mcp_protocol::CATALOG
+            .iter()
+            .filter(|c| !c.local)
+            .map(|c| c.name)
+            .collect();
+        live.sort_unstable();
+        catalog.sort_unstable();
+        assert_eq!(live, catalog);
     }
 }

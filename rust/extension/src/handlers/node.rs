@@ -1,24 +1,20 @@
-//! Adding, editing and removing nodes, each as one undoable editor action.
+//! Adding, editing and removing nodes, each as one undoable editor action,
+//! and the node helpers other handlers share.
 
-use godot::classes::Node;
+use godot::classes::{ClassDb, Node};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::Properties;
 use godot_mcp_protocol::commands::node::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
-use godot_mcp_protocol::names::valid_node_name;
-
-use super::scene::{count_nodes, instantiate_node};
-use super::{
-    Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, undo_action,
-};
+use super::{Ctx, find_node, free_name, not_root, relative_path, target_scene, undo::undo_action};
 use crate::convert;
 
-pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn add_node(ctx: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let parent = find_node(&scene.root, &params.parent)?;
-    let name = valid_node_name(&params.name)?;
+    let name = String::from(params.name);
     free_name(&scene.root, &parent, &name)?;
     let mut node = instantiate_node(&params.class)?;
     node.set_name(&name);
@@ -34,8 +30,8 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
         node.set(property.as_str(), value);
     }
     let mut undo = undo_action(&format!("add {name}"))?;
-    add_new_child(&mut undo, &parent, &node, &scene.root);
-    commit(undo);
+    undo.add_new_child(&parent, &node, &scene.root);
+    undo.commit(&mut ctx.journal);
     Ok(NodeAdded {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -44,15 +40,9 @@ pub fn add_node(_: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> {
     })
 }
 
-pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn edit_node(ctx: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    if params.properties.is_empty() {
-        return Err(
-            ErrorBody::new(ErrorCode::InvalidParams, "no properties to set")
-                .with_hint("pass properties as {\"name\": value}"),
-        );
-    }
     let values = convert::to_variants(&node.clone().upcast(), &params.properties)?;
     let previous = read_back(&node, values.iter().map(|(k, _)| k));
     let mut undo = undo_action(&format!("edit {}", node.get_name()))?;
@@ -60,7 +50,7 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
         undo.add_do_property(&node, property.as_str(), value);
         undo.add_undo_property(&node, property.as_str(), &node.get(property.as_str()));
     }
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(NodeEdited {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
@@ -69,8 +59,8 @@ pub fn edit_node(_: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody>
     })
 }
 
-pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn remove_node(ctx: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     not_root(&scene.root, &node, "removed")?;
     let parent = node
@@ -93,7 +83,7 @@ pub fn remove_node(_: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, Error
         undo.add_undo_method(n, "set_owner", vslice![scene.root.clone()]);
     }
     undo.add_undo_reference(&node);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(NodeRemoved {
         scene_path: scene.path,
         node_path,
@@ -114,4 +104,60 @@ fn read_back<'a>(node: &Gd<Node>, names: impl Iterator<Item = &'a String>) -> Pr
     names
         .map(|n| (n.clone(), convert::to_json(&node.get(n.as_str()))))
         .collect::<serde_json::Map<String, Value>>()
+}
+
+/// Children that belong to the scene (owned by its root); the insides of
+/// instanced scenes are theirs, not ours.
+pub(super) fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
+    (0..node.get_child_count())
+        .filter_map(|i| node.get_child(i))
+        .filter(|c| c.get_owner().as_ref() == Some(root))
+        .collect()
+}
+
+pub(super) fn count_nodes(root: &Gd<Node>, node: &Gd<Node>) -> usize {
+    1 + scene_children(root, node)
+        .iter()
+        .map(|c| count_nodes(root, c))
+        .sum::<usize>()
+}
+
+/// The node's groups, without the editor's internal ones (`_...`).
+pub(super) fn visible_groups(node: &Gd<Node>) -> Vec<String> {
+    node.get_groups()
+        .iter_shared()
+        .map(|g| g.to_string())
+        .filter(|g| !g.starts_with('_'))
+        .collect()
+}
+
+/// Instantiates a class that must be a Node, with errors an agent can act on.
+pub(super) fn instantiate_node(class: &str) -> Result<Gd<Node>, ErrorBody> {
+    let db = ClassDb::singleton();
+    let invalid = |why: &str| {
+        ErrorBody::new(ErrorCode::InvalidNodeType, format!("{class:?} {why}"))
+            .with_hint(suggest_classes(class))
+    };
+    if class.is_empty() || !db.class_exists(class) {
+        return Err(invalid("is not a Godot class"));
+    }
+    if !db.is_parent_class(class, "Node") {
+        return Err(invalid("is not a Node class"));
+    }
+    if !db.can_instantiate(class) {
+        return Err(invalid("is abstract and cannot be instantiated"));
+    }
+    db.instantiate(class)
+        .try_to::<Gd<Node>>()
+        .map_err(|_| invalid("could not be instantiated"))
+}
+
+fn suggest_classes(class: &str) -> String {
+    let near = convert::near_classes(class, "Node");
+    if near.is_empty() {
+        "use a Node class such as Node2D, Node3D, Sprite2D, CharacterBody2D, Control or Label"
+            .into()
+    } else {
+        format!("did you mean: {}", near.join(", "))
+    }
 }

@@ -15,7 +15,8 @@ use godot_mcp_protocol::commands::project::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths, suggest};
 use serde_json::Value;
 
-use super::{Ctx, commit, fs_path, scene_file, undo_action};
+use super::undo::{Journal, undo_action};
+use super::{Ctx, fs_path, scene_file};
 use crate::convert;
 
 const MAIN_SCENE: &str = "application/run/main_scene";
@@ -40,7 +41,7 @@ pub fn get_project_setting(
 }
 
 pub fn set_project_setting(
-    _: &mut Ctx,
+    ctx: &mut Ctx,
     params: SetProjectSetting,
 ) -> Result<ProjectSetting, ErrorBody> {
     let settings = ProjectSettings::singleton();
@@ -61,7 +62,7 @@ pub fn set_project_setting(
     } else {
         convert::json_to_variant(&params.value)
     };
-    let previous = change(&format!("set {name}"), name, value)?;
+    let previous = change(&mut ctx.journal, &format!("set {name}"), name, value)?;
     Ok(ProjectSetting {
         name: name.to_owned(),
         value: current(name),
@@ -69,9 +70,10 @@ pub fn set_project_setting(
     })
 }
 
-pub fn set_main_scene(_: &mut Ctx, params: SetMainScene) -> Result<ProjectSetting, ErrorBody> {
+pub fn set_main_scene(ctx: &mut Ctx, params: SetMainScene) -> Result<ProjectSetting, ErrorBody> {
     let path = scene_file(&params.scene_path)?;
     let previous = change(
+        &mut ctx.journal,
         "set main scene",
         MAIN_SCENE,
         GString::from(&path).to_variant(),
@@ -96,7 +98,7 @@ pub fn list_input_actions(
     Ok(InputActions { actions })
 }
 
-pub fn add_input_action(_: &mut Ctx, params: AddInputAction) -> Result<InputAction, ErrorBody> {
+pub fn add_input_action(ctx: &mut Ctx, params: AddInputAction) -> Result<InputAction, ErrorBody> {
     let name = params.name.trim();
     if name.is_empty() || name.contains(['/', ':', '"', '=', ' ']) {
         return Err(ErrorBody::new(
@@ -121,6 +123,7 @@ pub fn add_input_action(_: &mut Ctx, params: AddInputAction) -> Result<InputActi
     action.set("deadzone", params.deadzone);
     action.set("events", &events);
     change(
+        &mut ctx.journal,
         &format!("add input action {name}"),
         &key,
         action.to_variant(),
@@ -129,12 +132,13 @@ pub fn add_input_action(_: &mut Ctx, params: AddInputAction) -> Result<InputActi
 }
 
 pub fn remove_input_action(
-    _: &mut Ctx,
+    ctx: &mut Ctx,
     params: RemoveInputAction,
 ) -> Result<InputAction, ErrorBody> {
     let key = existing("input", &params.name)?;
     let removed = read_action(&params.name);
     change(
+        &mut ctx.journal,
         &format!("remove input action {}", params.name),
         &key,
         Variant::nil(),
@@ -152,7 +156,7 @@ pub fn list_autoloads(_: &mut Ctx, _: ListAutoloads) -> Result<Autoloads, ErrorB
     })
 }
 
-pub fn add_autoload(_: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorBody> {
+pub fn add_autoload(ctx: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorBody> {
     let name = params.name.trim();
     let identifier = name
         .chars()
@@ -188,6 +192,7 @@ pub fn add_autoload(_: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorB
     };
     let singleton = params.singleton;
     change_with(
+        &mut ctx.journal,
         &format!("add autoload {name}"),
         &key,
         GString::from(&value).to_variant(),
@@ -202,10 +207,11 @@ pub fn add_autoload(_: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorB
     Ok(read_autoload(name))
 }
 
-pub fn remove_autoload(_: &mut Ctx, params: RemoveAutoload) -> Result<Autoload, ErrorBody> {
+pub fn remove_autoload(ctx: &mut Ctx, params: RemoveAutoload) -> Result<Autoload, ErrorBody> {
     let key = existing("autoload", &params.name)?;
     let removed = read_autoload(&params.name);
     change_with(
+        &mut ctx.journal,
         &format!("remove autoload {}", params.name),
         &key,
         Variant::nil(),
@@ -235,13 +241,19 @@ fn existing(section: &str, name: &str) -> Result<String, ErrorBody> {
 
 /// Sets a setting (nil removes it) and saves project.godot, as one undo
 /// step. Returns the previous value.
-fn change(label: &str, name: &str, value: Variant) -> Result<Value, ErrorBody> {
-    change_with(label, name, value, |_| {})
+fn change(
+    journal: &mut Journal,
+    label: &str,
+    name: &str,
+    value: Variant,
+) -> Result<Value, ErrorBody> {
+    change_with(journal, label, name, value, |_| {})
 }
 
 /// [`change`], with what `also` adds through an editor plugin's API joining
 /// the same undo step (the editor nests its actions in the open one).
 fn change_with(
+    journal: &mut Journal,
     label: &str,
     name: &str,
     value: Variant,
@@ -265,12 +277,14 @@ fn change_with(
         "set_setting",
         vslice![GString::from(name), previous],
     );
-    let mut plugin = EditorPlugin::new_alloc();
-    also(&mut plugin);
-    plugin.free();
+    undo.open_while(|| {
+        let mut plugin = EditorPlugin::new_alloc();
+        also(&mut plugin);
+        plugin.free();
+    });
     undo.add_do_method(&settings, "save", &[]);
     undo.add_undo_method(&settings, "save", &[]);
-    commit(undo);
+    undo.commit(journal);
     Ok(previous_json)
 }
 

@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::resource::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, commit, fs_path, save_resource, undo_action};
+use super::{Ctx, fs_path, save_resource, undo::undo_action};
 use crate::convert;
 
 pub fn create_resource(_: &mut Ctx, params: CreateResource) -> Result<ResourceInfo, ErrorBody> {
@@ -31,17 +31,11 @@ pub fn get_resource(_: &mut Ctx, params: GetResource) -> Result<ResourceInfo, Er
 }
 
 pub fn set_resource_properties(
-    _: &mut Ctx,
+    ctx: &mut Ctx,
     params: SetResourceProperties,
 ) -> Result<ResourceInfo, ErrorBody> {
     let path = paths::normalize(&params.path)?;
     let resource = load(&path)?;
-    if params.properties.is_empty() {
-        return Err(
-            ErrorBody::new(ErrorCode::InvalidParams, "no properties to set")
-                .with_hint("pass properties as {\"name\": value}"),
-        );
-    }
     let values = convert::to_variants(&resource.clone().upcast(), &params.properties)?;
     let saver = ResourceSaver::singleton();
     let save_args = vslice![resource.clone(), GString::from(&path)];
@@ -52,7 +46,7 @@ pub fn set_resource_properties(
     }
     undo.add_do_method(&saver, "save", save_args);
     undo.add_undo_method(&saver, "save", save_args);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(info(path, &resource))
 }
 
@@ -76,6 +70,6 @@ fn info(path: String, resource: &Gd<Resource>) -> ResourceInfo {
     ResourceInfo {
         path,
         class: resource.get_class().to_string(),
-        properties: convert::changed_properties(&resource.clone().upcast()),
+        properties: convert::saved_resource_properties(&resource.clone().upcast()),
     }
 }

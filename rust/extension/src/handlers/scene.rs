@@ -2,20 +2,19 @@
 
 use std::time::Duration;
 
-use godot::classes::{ClassDb, Node, PackedScene};
-use godot::obj::{Gd, NewGd, Singleton};
-use godot_mcp_protocol::catalog::Command;
+use godot::classes::PackedScene;
+use godot::obj::NewGd;
 use godot_mcp_protocol::commands::scene::*;
-use godot_mcp_protocol::names::{pascal_case, valid_node_name};
+use godot_mcp_protocol::names::pascal_case;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
+use super::node::{count_nodes, instantiate_node};
 use super::walk::TreeWalk;
 use super::{
-    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor, fs_path, godot_result,
-    open, save_resource, scene,
+    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor_interface, fs_path,
+    godot_result, open, save_resource, target_scene,
 };
-use crate::convert;
-use crate::dispatch::Answer;
+use godot_mcp_protocol::router::Answer;
 
 pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, ErrorBody> {
     let path = paths::normalize_file(&params.scene_path, SCENE_EXTENSIONS)?;
@@ -27,7 +26,7 @@ pub fn create_scene(_: &mut Ctx, params: CreateScene) -> Result<SceneCreated, Er
         );
     }
     let root_name = match params.root_name {
-        Some(name) => valid_node_name(&name)?,
+        Some(name) => name.into(),
         None => pascal_case(file.file_stem().and_then(|s| s.to_str()).unwrap_or("Root")),
     };
     let mut root = instantiate_node(&params.root_type)?;
@@ -57,10 +56,10 @@ pub fn open_scene(_: &mut Ctx, params: OpenScene) -> Result<SceneOpened, ErrorBo
 }
 
 pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBody> {
-    let mut editor = editor();
+    let mut editor = editor_interface();
     let path = match params.scene_path {
         None => {
-            let current = super::scene(None)?;
+            let current = super::target_scene(None)?;
             if current.path.is_empty() {
                 return Err(ErrorBody::new(
                     ErrorCode::InvalidParams,
@@ -74,7 +73,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
         Some(requested) => {
             let path = paths::normalize_file(&requested, SCENE_EXTENSIONS)?;
             if super::workspace::open_scene_paths().contains(&path) {
-                scene(Some(&path))?;
+                target_scene(Some(&path))?;
                 godot_result(editor.save_scene(), &format!("saving {path}"))?;
             } else if fs_path(&path)?.exists() {
                 return Err(ErrorBody::new(
@@ -104,9 +103,11 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
 
 /// Listing time per frame; a bigger tree goes on in the next frames.
 const LIST_SLICE: Duration = Duration::from_millis(3);
+/// How long listing a big tree may take in all: less than the shim waits.
+pub(super) const TREE_DEADLINE: Duration = Duration::from_secs(25);
 
 pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneTree>, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let mut walk = TreeWalk::new(
         scene.root,
         scene.path,
@@ -135,63 +136,6 @@ pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneT
     };
     Ok(Answer::Later {
         poll: Box::new(poll),
-        timeout: Duration::from_millis(GetSceneTree::TIMEOUT_MS),
         waiting_for: "the scene tree listing",
     })
-}
-
-/// Children that belong to the scene (owned by its root); the insides of
-/// instanced scenes are theirs, not ours.
-pub(super) fn scene_children(root: &Gd<Node>, node: &Gd<Node>) -> Vec<Gd<Node>> {
-    (0..node.get_child_count())
-        .filter_map(|i| node.get_child(i))
-        .filter(|c| c.get_owner().as_ref() == Some(root))
-        .collect()
-}
-
-pub(super) fn count_nodes(root: &Gd<Node>, node: &Gd<Node>) -> usize {
-    1 + scene_children(root, node)
-        .iter()
-        .map(|c| count_nodes(root, c))
-        .sum::<usize>()
-}
-
-/// The node's groups, without the editor's internal ones (`_...`).
-pub(super) fn visible_groups(node: &Gd<Node>) -> Vec<String> {
-    node.get_groups()
-        .iter_shared()
-        .map(|g| g.to_string())
-        .filter(|g| !g.starts_with('_'))
-        .collect()
-}
-
-/// Instantiates a class that must be a Node, with errors an agent can act on.
-pub(super) fn instantiate_node(class: &str) -> Result<Gd<Node>, ErrorBody> {
-    let db = ClassDb::singleton();
-    let invalid = |why: &str| {
-        ErrorBody::new(ErrorCode::InvalidNodeType, format!("{class:?} {why}"))
-            .with_hint(suggest_classes(class))
-    };
-    if class.is_empty() || !db.class_exists(class) {
-        return Err(invalid("is not a Godot class"));
-    }
-    if !db.is_parent_class(class, "Node") {
-        return Err(invalid("is not a Node class"));
-    }
-    if !db.can_instantiate(class) {
-        return Err(invalid("is abstract and cannot be instantiated"));
-    }
-    db.instantiate(class)
-        .try_to::<Gd<Node>>()
-        .map_err(|_| invalid("could not be instantiated"))
-}
-
-fn suggest_classes(class: &str) -> String {
-    let near = convert::near_classes(class, "Node");
-    if near.is_empty() {
-        "use a Node class such as Node2D, Node3D, Sprite2D, CharacterBody2D, Control or Label"
-            .into()
-    } else {
-        format!("did you mean: {}", near.join(", "))
-    }
 }

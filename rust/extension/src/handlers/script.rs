@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::script::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, commit, find_node, fs_path, relative_path, scene, undo_action};
+use super::{Ctx, find_node, fs_path, relative_path, target_scene, undo::undo_action};
 
 pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, ErrorBody> {
     let path = paths::normalize_file(&params.script_path, &["gd"])?;
@@ -20,7 +20,7 @@ pub fn write_script(_: &mut Ctx, params: WriteScript) -> Result<ScriptWritten, E
     })
 }
 
-pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached, ErrorBody> {
+pub fn attach_script(ctx: &mut Ctx, params: AttachScript) -> Result<ScriptAttached, ErrorBody> {
     let script_path = paths::normalize_file(&params.script_path, &["gd", "cs"])?;
     if !fs_path(&script_path)?.is_file() {
         return Err(ErrorBody::new(
@@ -29,7 +29,7 @@ pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached
         )
         .with_hint("create it first with write_script"));
     }
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     let script = ResourceLoader::singleton()
         .load_ex(&script_path)
@@ -56,7 +56,7 @@ pub fn attach_script(_: &mut Ctx, params: AttachScript) -> Result<ScriptAttached
     let mut undo = undo_action(&format!("attach script to {}", node.get_name()))?;
     undo.add_do_property(&node, "script", &script.to_variant());
     undo.add_undo_property(&node, "script", &node.get("script"));
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(ScriptAttached {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),

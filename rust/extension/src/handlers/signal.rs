@@ -8,10 +8,10 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::signal::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, suggest};
 
-use super::{Ctx, Scene, commit, find_node, relative_path, scene, undo_action};
+use super::{Ctx, Scene, find_node, relative_path, target_scene, undo::undo_action};
 
 pub fn list_signals(_: &mut Ctx, params: ListSignals) -> Result<SignalList, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     let signals = node
         .get_signal_list()
@@ -60,8 +60,8 @@ fn connections(scene: &Scene, node: &Gd<Node>, signal: &str) -> Vec<(Gd<Node>, S
         .collect()
 }
 
-pub fn connect_signal(_: &mut Ctx, params: ConnectSignal) -> Result<SignalConnection, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn connect_signal(ctx: &mut Ctx, params: ConnectSignal) -> Result<SignalConnection, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let (from, to) = endpoints(&scene, &params.from, &params.signal, &params.to)?;
     if !to.has_method(&params.method) {
         return Err(ErrorBody::new(
@@ -104,15 +104,15 @@ pub fn connect_signal(_: &mut Ctx, params: ConnectSignal) -> Result<SignalConnec
         "disconnect",
         vslice![StringName::from(&params.signal), callable],
     );
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(connection(&scene, &from, &to, params.signal, params.method))
 }
 
 pub fn disconnect_signal(
-    _: &mut Ctx,
+    ctx: &mut Ctx,
     params: DisconnectSignal,
 ) -> Result<SignalConnection, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let (from, to) = endpoints(&scene, &params.from, &params.signal, &params.to)?;
     let flags = connections(&scene, &from, &params.signal)
         .into_iter()
@@ -142,7 +142,7 @@ pub fn disconnect_signal(
         "connect",
         vslice![StringName::from(&params.signal), callable, flags as i64],
     );
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(connection(&scene, &from, &to, params.signal, params.method))
 }
 

@@ -6,61 +6,112 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::tree::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, glob};
 
-use super::scene::scene_children;
+use super::node::scene_children;
 use super::{
-    Ctx, add_new_child, commit, find_node, free_name, not_root, relative_path, scene, scene_file,
-    undo_action,
+    Ctx, find_node, free_name, not_root, relative_path, scene_file, target_scene, undo::undo_action,
 };
-use crate::convert;
-use godot_mcp_protocol::names::valid_node_name;
+use crate::convert::{self, PropertyInfo};
+use crate::saved::{self, Saved};
+
+/// Properties worth seeing at a glance, by the class that has them, listed
+/// by default even when unchanged.
+const KEY_PROPERTIES: &[(&str, &[&str])] = &[
+    ("Node2D", &["position", "rotation", "scale"]),
+    ("Node3D", &["position", "rotation", "scale"]),
+    ("Control", &["position", "size", "text"]),
+    ("CanvasItem", &["visible"]),
+    ("CollisionObject2D", &["collision_layer", "collision_mask"]),
+    ("CollisionObject3D", &["collision_layer", "collision_mask"]),
+    ("Area2D", &["monitoring"]),
+    ("Area3D", &["monitoring"]),
+    ("CollisionShape2D", &["shape", "disabled"]),
+    ("CollisionShape3D", &["shape", "disabled"]),
+    ("Sprite2D", &["texture"]),
+    ("Sprite3D", &["texture"]),
+    ("MeshInstance3D", &["mesh"]),
+    ("Timer", &["wait_time", "one_shot", "autostart"]),
+    ("AnimationPlayer", &["autoplay", "current_animation"]),
+    ("AudioStreamPlayer", &["stream", "autoplay"]),
+    ("AudioStreamPlayer2D", &["stream", "autoplay"]),
+    ("AudioStreamPlayer3D", &["stream", "autoplay"]),
+    ("Camera2D", &["enabled", "zoom"]),
+    ("Camera3D", &["current", "fov"]),
+];
 
 pub fn get_node_properties(
     _: &mut Ctx,
     params: GetNodeProperties,
 ) -> Result<NodeProperties, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
+    let node_path = relative_path(&scene.root, &node);
     let object = node.clone().upcast::<Object>();
-    let infos = match &params.names {
+    let infos = convert::properties(&object);
+    let changed = saved::changed_of(
+        &object,
+        &infos,
+        &Saved::of_node(&scene.root, &node, &node_path),
+    );
+    let shown = infos.iter().filter(|p| p.is_shown()).count();
+    let listed: Vec<PropertyInfo> = match &params.names {
         Some(names) => names
             .iter()
             .map(|n| convert::find_property(&object, n))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => convert::properties(&object)
-            .into_iter()
-            .filter(|p| p.is_editor_visible())
-            .collect(),
+            .collect::<Result<_, _>>()?,
+        None if params.all => infos.into_iter().filter(|p| p.is_shown()).collect(),
+        None => {
+            let key = |name: &str| {
+                KEY_PROPERTIES
+                    .iter()
+                    .any(|(class, names)| names.contains(&name) && node.is_class(*class))
+            };
+            infos
+                .into_iter()
+                .filter(|p| changed.contains_key(&p.name) || (p.is_shown() && key(&p.name)))
+                .collect()
+        }
     };
     let class = node.get_class().to_string();
-    let properties = infos
+    let omitted = if params.names.is_none() && !params.all {
+        shown.saturating_sub(listed.iter().filter(|p| p.is_shown()).count())
+    } else {
+        0
+    };
+    let properties = listed
         .into_iter()
-        .map(|p| {
-            let value = object.get(&p.name);
-            PropertyValue {
-                changed: value != convert::class_default(&class, &p.name),
-                kind: p.type_name(),
-                value: convert::to_json(&value),
-                name: p.name,
-            }
+        .map(|p| PropertyValue {
+            changed: changed.contains_key(&p.name),
+            kind: p.type_name(),
+            value: convert::to_json(&object.get(&p.name)),
+            default: params
+                .all
+                .then(|| convert::to_json(&convert::class_default(&class, &p.name))),
+            name: p.name,
         })
         .collect();
     Ok(NodeProperties {
         scene_path: scene.path,
-        node_path: relative_path(&scene.root, &node),
+        node_path,
         class,
         properties,
+        omitted,
+        hint: (omitted > 0).then(|| {
+            format!(
+                "{omitted} unchanged properties left out: all: true lists them, names picks some"
+            )
+        }),
     })
 }
 
-pub fn duplicate_node(_: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn duplicate_node(ctx: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     not_root(&scene.root, &node, "duplicated")?;
     let parent = match &params.parent {
         Some(p) => find_node(&scene.root, p)?,
         None => node.get_parent().expect("a non-root node has a parent"),
     };
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }
@@ -85,7 +136,7 @@ pub fn duplicate_node(_: &mut Ctx, params: DuplicateNode) -> Result<NodePlaced, 
     }
     undo.add_do_reference(&copy);
     undo.add_undo_method(&parent, "remove_child", vslice![copy.clone()]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &copy))
 }
 
@@ -101,10 +152,10 @@ fn pair_owned(root: &Gd<Node>, original: &Gd<Node>, copy: &Gd<Node>, out: &mut V
     }
 }
 
-pub fn rename_node(_: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn rename_node(ctx: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    let name = valid_node_name(&params.new_name)?;
+    let name = String::from(params.new_name);
     let old = node.get_name();
     if old.to_string() != name
         && let Some(parent) = node.get_parent()
@@ -114,12 +165,12 @@ pub fn rename_node(_: &mut Ctx, params: RenameNode) -> Result<NodePlaced, ErrorB
     let mut undo = undo_action(&format!("rename {old} to {name}"))?;
     undo.add_do_method(&node, "set_name", vslice![GString::from(&name)]);
     undo.add_undo_method(&node, "set_name", vslice![old]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &node))
 }
 
-pub fn move_node(_: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+pub fn move_node(ctx: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody> {
+    let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
     not_root(&scene.root, &node, "moved")?;
     let target = find_node(&scene.root, &params.new_parent)?;
@@ -148,12 +199,12 @@ pub fn move_node(_: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBody>
         undo.add_undo_method(&node, "reparent", vslice![parent.clone(), keep]);
     }
     undo.add_undo_method(&parent, "move_child", vslice![node.clone(), old_index]);
-    commit(undo);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &node))
 }
 
 pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBody> {
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     let mut nodes = Vec::new();
     let mut visit = vec![scene.root.clone()];
     while let Some(node) = visit.pop() {
@@ -179,9 +230,9 @@ pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBod
     })
 }
 
-pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePlaced, ErrorBody> {
+pub fn instantiate_scene(ctx: &mut Ctx, params: InstantiateScene) -> Result<NodePlaced, ErrorBody> {
     let file = scene_file(&params.scene_file)?;
-    let scene = scene(params.scene_path.as_deref())?;
+    let scene = target_scene(params.scene_path.as_deref())?;
     if file == scene.path {
         return Err(ErrorBody::new(
             ErrorCode::InvalidOperation,
@@ -190,7 +241,7 @@ pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePl
         .with_hint("instance it in another scene"));
     }
     let parent = find_node(&scene.root, &params.parent)?;
-    let name = params.name.as_deref().map(valid_node_name).transpose()?;
+    let name = params.name.map(String::from);
     if let Some(name) = &name {
         free_name(&scene.root, &parent, name)?;
     }
@@ -212,13 +263,14 @@ pub fn instantiate_scene(_: &mut Ctx, params: InstantiateScene) -> Result<NodePl
         instance.set_name(name);
     }
     let mut undo = undo_action(&format!("instance {file}"))?;
-    add_new_child(&mut undo, &parent, &instance, &scene.root);
-    commit(undo);
+    undo.add_new_child(&parent, &instance, &scene.root);
+    undo.commit(&mut ctx.journal);
     Ok(placed(scene.path, &scene.root, &instance))
 }
 
-pub fn add_to_group(_: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, ErrorBody> {
+pub fn add_to_group(ctx: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, ErrorBody> {
     change_group(
+        &mut ctx.journal,
         params.scene_path.as_deref(),
         &params.node_path,
         &params.group,
@@ -226,8 +278,9 @@ pub fn add_to_group(_: &mut Ctx, params: AddToGroup) -> Result<NodeGroups, Error
     )
 }
 
-pub fn remove_from_group(_: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGroups, ErrorBody> {
+pub fn remove_from_group(ctx: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGroups, ErrorBody> {
     change_group(
+        &mut ctx.journal,
         params.scene_path.as_deref(),
         &params.node_path,
         &params.group,
@@ -236,12 +289,13 @@ pub fn remove_from_group(_: &mut Ctx, params: RemoveFromGroup) -> Result<NodeGro
 }
 
 fn change_group(
+    journal: &mut super::undo::Journal,
     scene_path: Option<&str>,
     node_path: &str,
     group: &str,
     add: bool,
 ) -> Result<NodeGroups, ErrorBody> {
-    let scene = scene(scene_path)?;
+    let scene = target_scene(scene_path)?;
     let node = find_node(&scene.root, node_path)?;
     let group = group.trim();
     if group.is_empty() {
@@ -282,11 +336,11 @@ fn change_group(
     };
     undo.add_do_method(&node, join, &args(join));
     undo.add_undo_method(&node, leave, &args(leave));
-    commit(undo);
+    undo.commit(journal);
     Ok(NodeGroups {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
-        groups: super::scene::visible_groups(&node),
+        groups: super::node::visible_groups(&node),
     })
 }
 

@@ -9,8 +9,8 @@ use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::SceneTree;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::scene::{scene_children, visible_groups};
-use crate::convert;
+use super::node::{scene_children, visible_groups};
+use crate::saved::{self, Saved};
 
 /// Nodes visited between looks at the clock.
 const CHECK_EVERY: usize = 64;
@@ -28,7 +28,8 @@ pub struct TreeWalk {
     root: Gd<Node>,
     scene_path: String,
     max_depth: u32,
-    properties: bool,
+    /// What the scene saves, when properties are listed.
+    saved: Option<Saved>,
     stack: Vec<Pending>,
     /// Listed nodes in pre-order, each with its parent's index.
     entries: Vec<(Option<usize>, NodeInfo)>,
@@ -44,10 +45,10 @@ impl TreeWalk {
                 depth: 0,
                 listed: true,
             }],
+            saved: properties.then(|| Saved::of_scene(&root)),
             root,
             scene_path,
             max_depth,
-            properties,
             entries: Vec::new(),
             count: 0,
         }
@@ -102,6 +103,10 @@ impl TreeWalk {
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty());
         let groups = visible_groups(node);
+        let properties = self
+            .saved
+            .as_ref()
+            .map(|saved| saved::changed(node, saved.names(&path)));
         let info = NodeInfo {
             name,
             class,
@@ -109,9 +114,7 @@ impl TreeWalk {
             script,
             instance: (p.parent.is_some() && !instance.is_empty()).then_some(instance),
             groups,
-            properties: self
-                .properties
-                .then(|| convert::changed_properties(&node.clone().upcast())),
+            properties,
             children: Vec::new(),
             hidden_children: if expand { 0 } else { children.len() },
         };

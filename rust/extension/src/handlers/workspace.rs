@@ -4,7 +4,9 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::workspace::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, SCENE_EXTENSIONS, edited_scene, editor, find_node, godot_result, relative_path};
+use super::{
+    Ctx, SCENE_EXTENSIONS, edited_scene, editor_interface, find_node, godot_result, relative_path,
+};
 
 pub fn get_open_scenes(_: &mut Ctx, _: GetOpenScenes) -> Result<OpenScenes, ErrorBody> {
     Ok(open_scenes())
@@ -21,11 +23,11 @@ pub fn close_scene(_: &mut Ctx, params: CloseScene) -> Result<OpenScenes, ErrorB
                 )
                 .with_hint("get_open_scenes lists the open scenes"));
             }
-            super::scene(Some(&path))?
+            super::target_scene(Some(&path))?
         }
-        None => super::scene(None)?,
+        None => super::target_scene(None)?,
     };
-    let mut editor = editor();
+    let mut editor = editor_interface();
     if params.save {
         godot_result(editor.save_scene(), &format!("saving {}", scene.path))?;
     }
@@ -34,18 +36,18 @@ pub fn close_scene(_: &mut Ctx, params: CloseScene) -> Result<OpenScenes, ErrorB
 }
 
 pub fn get_selection(_: &mut Ctx, _: GetSelection) -> Result<Selection, ErrorBody> {
-    let scene = super::scene(None)?;
+    let scene = super::target_scene(None)?;
     Ok(selection(&scene.root, scene.path))
 }
 
 pub fn select_nodes(_: &mut Ctx, params: SelectNodes) -> Result<Selection, ErrorBody> {
-    let scene = super::scene(params.scene_path.as_deref())?;
+    let scene = super::target_scene(params.scene_path.as_deref())?;
     let nodes = params
         .node_paths
         .iter()
         .map(|p| find_node(&scene.root, p))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut selected = editor()
+    let mut selected = editor_interface()
         .get_selection()
         .ok_or_else(|| ErrorBody::new(ErrorCode::GodotError, "the editor has no selection"))?;
     selected.clear();
@@ -56,7 +58,7 @@ pub fn select_nodes(_: &mut Ctx, params: SelectNodes) -> Result<Selection, Error
 }
 
 fn selection(root: &Gd<godot::classes::Node>, scene_path: String) -> Selection {
-    let nodes = editor()
+    let nodes = editor_interface()
         .get_selection()
         .map(|s| {
             s.get_selected_nodes()
@@ -78,7 +80,7 @@ fn open_scenes() -> OpenScenes {
 
 /// The res:// paths of the scenes open in editor tabs.
 pub(super) fn open_scene_paths() -> Vec<String> {
-    editor()
+    editor_interface()
         .get_open_scenes()
         .to_vec()
         .iter()

@@ -1,10 +1,58 @@
-//! The editor's undo history, and running several commands as one step.
+//! Undo and redo, the editor's undo history, and running several commands
+//! as one step.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Properties, command};
+
+/// Undo the last edit (the editor's Ctrl+Z): one whole tool call or batch, in the scene or the project history.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Undo {
+    /// Use this scene's history instead of the last edit made through these tools.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+}
+command!(
+    Undo,
+    "undo",
+    title = "Undo",
+    toolset = Core,
+    read_only = false,
+    destructive = false,
+    idempotent = false,
+    output = HistoryStep
+);
+
+/// Redo the last undone edit (the editor's Ctrl+Shift+Z).
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redo {
+    /// Use this scene's history instead of the last edit undone through these tools.
+    #[serde(default)]
+    pub scene_path: Option<String>,
+}
+command!(
+    Redo,
+    "redo",
+    title = "Redo",
+    toolset = Core,
+    read_only = false,
+    destructive = false,
+    idempotent = false,
+    output = HistoryStep
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryStep {
+    /// The scene whose history moved; absent for the project history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene_path: Option<String>,
+    /// Name of the action undone or redone, e.g. `MCP: add Hero`.
+    pub action: String,
+}
 
 /// List the actions in the edited scene's undo history and in the project history (settings, resources), oldest first.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]

@@ -31,6 +31,48 @@ use serde_json::{Map, Value};
 /// Property name to value; values take the forms described in [`crate::value`].
 pub type Properties = Map<String, Value>;
 
+/// Properties to change: at least one, checked when parameters are parsed.
+/// On the wire and in the schema it is a plain [`Properties`] object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Properties", into = "Properties")]
+pub struct PropertyChanges(Properties);
+
+impl TryFrom<Properties> for PropertyChanges {
+    type Error = String;
+    fn try_from(properties: Properties) -> Result<Self, String> {
+        if properties.is_empty() {
+            let e = crate::errors::no_properties();
+            return Err(format!("{} ({})", e.message, e.hint.unwrap_or_default()));
+        }
+        Ok(PropertyChanges(properties))
+    }
+}
+
+impl From<PropertyChanges> for Properties {
+    fn from(changes: PropertyChanges) -> Properties {
+        changes.0
+    }
+}
+
+impl std::ops::Deref for PropertyChanges {
+    type Target = Properties;
+    fn deref(&self) -> &Properties {
+        &self.0
+    }
+}
+
+impl JsonSchema for PropertyChanges {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PropertyChanges".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Properties::json_schema(generator)
+    }
+}
+
 macro_rules! command {
     // A command that changes nothing.
     ($ty:ty, $name:literal, title = $title:literal, toolset = $set:ident, read_only = true,

@@ -3,7 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Properties, command, root_path};
+use super::{Properties, PropertyChanges, command, root_path};
+use crate::names::NodeName;
 
 /// Add a node of class `type` under `parent`, optionally setting properties. One undo step.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -19,7 +20,7 @@ pub struct AddNode {
     #[serde(rename = "type")]
     pub class: String,
     /// Name of the new node; must be unique under the parent.
-    pub name: String,
+    pub name: NodeName,
     /// Properties to set, name to value.
     #[serde(default)]
     pub properties: Properties,
@@ -55,7 +56,7 @@ pub struct EditNode {
     /// Node path; `.` is the root.
     pub node_path: String,
     /// Properties to set, name to value.
-    pub properties: Properties,
+    pub properties: PropertyChanges,
 }
 command!(
     EditNode,

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Properties, command};
+use super::{Properties, PropertyChanges, command};
 
 /// Create a .tres file holding a resource of any Resource class (e.g. `StandardMaterial3D`, `Theme`).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -63,7 +63,7 @@ pub struct SetResourceProperties {
     /// res:// path of the resource.
     pub path: String,
     /// Properties to set, name to value.
-    pub properties: Properties,
+    pub properties: PropertyChanges,
 }
 command!(
     SetResourceProperties,

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{NodeInfo, command};
+use crate::names::NodeName;
 
 /// Create a new scene file with a root node of `root_type`, save it, and open it in the editor.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -15,7 +16,7 @@ pub struct CreateScene {
     pub root_type: String,
     /// Name of the root node; defaults to the file name in PascalCase.
     #[serde(default)]
-    pub root_name: Option<String>,
+    pub root_name: Option<NodeName>,
     /// Replace an existing file at `scene_path`.
     #[serde(default)]
     pub overwrite: bool,
@@ -98,7 +99,7 @@ pub struct GetSceneTree {
     /// Deepest level to list (root is 0); deeper children are only counted.
     #[serde(default)]
     pub max_depth: Option<u32>,
-    /// Also list each node's properties that differ from their defaults.
+    /// Also list the properties Godot saves for each node, by the names edit_node takes.
     #[serde(default)]
     pub include_properties: bool,
 }

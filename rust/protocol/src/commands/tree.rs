@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{command, root_path};
+use crate::names::NodeName;
 
-/// Read a node's editor-visible properties: type, value (in edit_node's forms) and whether it differs from the class default.
+/// Read a node's properties: by default the ones Godot saves for it (`changed`) plus a few key ones for its class; `all` lists every editor-visible property with its default.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetNodeProperties {
@@ -16,9 +17,12 @@ pub struct GetNodeProperties {
     pub scene_path: Option<String>,
     /// Node path; `.` is the root.
     pub node_path: String,
-    /// Only these properties; all when omitted.
+    /// Only these properties (any the node has, shown or not).
     #[serde(default)]
     pub names: Option<Vec<String>>,
+    /// Every editor-visible property, each with its default.
+    #[serde(default)]
+    pub all: bool,
 }
 command!(
     GetNodeProperties,
@@ -36,6 +40,16 @@ pub struct NodeProperties {
     #[serde(rename = "type")]
     pub class: String,
     pub properties: Vec<PropertyValue>,
+    /// Editor-visible properties left out of the default listing.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+    /// How to get what was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,8 +58,12 @@ pub struct PropertyValue {
     #[serde(rename = "type")]
     pub kind: String,
     pub value: Value,
-    /// True when the value differs from the class default.
+    /// True when Godot saves this property with the scene (it differs from
+    /// the class's, the script's or the instanced scene's default).
     pub changed: bool,
+    /// The default value, listed with `all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
 }
 
 /// Duplicate a node and its children next to it (or under `parent`). One undo step.
@@ -59,7 +77,7 @@ pub struct DuplicateNode {
     pub node_path: String,
     /// Name of the copy; Godot picks a free one (e.g. `Enemy2`) when omitted.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
     /// Parent of the copy; the original's parent when omitted.
     #[serde(default)]
     pub parent: Option<String>,
@@ -85,7 +103,7 @@ pub struct RenameNode {
     /// Path of the node.
     pub node_path: String,
     /// New name; must be unique under the parent.
-    pub new_name: String,
+    pub new_name: NodeName,
 }
 command!(
     RenameNode,
@@ -189,7 +207,7 @@ pub struct InstantiateScene {
     pub parent: String,
     /// Name of the instance; the instanced scene's root name by default.
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<NodeName>,
 }
 command!(
     InstantiateScene,
