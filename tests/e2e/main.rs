@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod clients;
 mod foundation;
 mod game;
 mod hardening;
@@ -115,6 +116,7 @@ fn main() {
         game::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
+        clients::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

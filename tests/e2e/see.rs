@@ -211,9 +211,9 @@ async fn start_rendering() -> Result<F, String> {
     Ok(F { mcp, editor })
 }
 
-/// A decoded screenshot: its JSON (without the image) and RGB pixels.
+/// A decoded screenshot: its one-line description and RGB pixels.
 struct Shot {
-    meta: Value,
+    description: String,
     width: u32,
     height: u32,
     rgb: Vec<u8>,
@@ -282,32 +282,31 @@ async fn screenshot(f: &F, target: &str, max_size: Option<u32>) -> Result<Shot, 
         "{target}: {:?}",
         result.content
     );
-    let meta = result.structured_content.clone().unwrap_or(Value::Null);
-    ensure!(meta.get("image").is_none(), "the image stayed in the JSON");
-    let mut image = None;
-    let mut text = None;
-    for block in &result.content {
-        match block {
-            rmcp::model::ContentBlock::Image(i) => {
-                image = Some((i.data.clone(), i.mime_type.clone()))
-            }
-            rmcp::model::ContentBlock::Text(t) => {
-                text.get_or_insert_with(|| t.text.clone());
-            }
-            _ => {}
-        }
-    }
-    let (data, mime) = image.ok_or_else(|| format!("{target}: no image content: {meta}"))?;
-    ensure!(mime == "image/png", "mime {mime}");
-    let text = text.unwrap_or_default();
+    // Exactly the image and one line saying what it is: clients that read
+    // only structuredContent would drop the picture.
     ensure!(
-        text.starts_with(target) && text.contains("PNG"),
+        result.structured_content.is_none(),
+        "{target}: structuredContent {:?}",
+        result.structured_content
+    );
+    let (data, mime, text) = match result.content.as_slice() {
+        [
+            rmcp::model::ContentBlock::Image(i),
+            rmcp::model::ContentBlock::Text(t),
+        ] => (i.data.clone(), i.mime_type.clone(), t.text.clone()),
+        other => return Err(format!("{target}: not an image and a line: {other:?}")),
+    };
+    ensure!(mime == "image/png", "mime {mime}");
+    ensure!(
+        text.starts_with(target) && text.contains("PNG") && !text.contains('\n'),
         "description: {text:?}"
     );
     let png = base64::engine::general_purpose::STANDARD
         .decode(data)
         .map_err(|e| e.to_string())?;
-    ensure!(meta["png_bytes"] == png.len(), "png_bytes: {meta}");
+    let kb = format!("({:.1} KB)", png.len() as f64 / 1024.0);
+    ensure!(text.contains(&kb), "{kb} not in {text:?}");
+    let meta = text;
     let decoder = png::Decoder::new(std::io::Cursor::new(&png));
     let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
     let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
@@ -320,7 +319,7 @@ async fn screenshot(f: &F, target: &str, max_size: Option<u32>) -> Result<Shot, 
     );
     buf.truncate(info.buffer_size());
     ensure!(
-        meta["width"] == info.width && meta["height"] == info.height,
+        meta.contains(&format!("{}x{} PNG", info.width, info.height)),
         "size {}x{} vs {meta}",
         info.width,
         info.height
@@ -332,7 +331,7 @@ async fn screenshot(f: &F, target: &str, max_size: Option<u32>) -> Result<Shot, 
         png.len()
     );
     Ok(Shot {
-        meta,
+        description: meta,
         width: info.width,
         height: info.height,
         rgb: buf,
@@ -393,9 +392,9 @@ test_fn!(editor_window, |f| {
         shot.height
     );
     ensure!(
-        shot.meta["source_width"] == 1280 && shot.meta["source_height"] == 720,
+        shot.description.contains("scaled down from 1280x720"),
         "{}",
-        shot.meta
+        shot.description
     );
     // The editor shows the scene in its 2D view.
     let blobs = shot.blobs();
@@ -450,11 +449,9 @@ test_fn!(viewport_2d, |f| {
         "spacing: {b:?}"
     );
     ensure!(
-        shot.meta["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("res://see/quadrants.tscn")),
+        shot.description.contains("res://see/quadrants.tscn"),
         "{}",
-        shot.meta
+        shot.description
     );
     Ok(())
 });

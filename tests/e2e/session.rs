@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, TestResult, free_port, godot_binary, run_game_headless,
-    sample_project_copy, test_runtime_dir,
+    sample_project_copy, shim_binary, test_runtime_dir,
 };
 use godot_mcp_protocol::ErrorCode;
 use godot_mcp_protocol::discovery::{self, Discovery};
@@ -726,6 +726,28 @@ fn two_editors(_: &()) -> Test<'_> {
             ErrorCode::UnknownSession,
         )?;
         mcp.close().await;
+
+        // A client working inside one project reaches that project's editor
+        // without choosing; a shim started elsewhere still has to ask.
+        let mut cmd = tokio::process::Command::new(shim_binary()?);
+        cmd.env_remove("GODOT_MCP_PORT")
+            .env(discovery::DIR_ENV, &dir)
+            .env_remove("CLAUDE_PROJECT_DIR")
+            .current_dir(&b);
+        let inside = Mcp::start_command(cmd).await?;
+        let s = inside.call("get_editor_state", json!({})).await;
+        inside.close().await;
+        let s = s.map_err(|e| format!("from inside project b: {e}"))?;
+        ensure!(s["session_id"] == idb.as_str(), "{s}");
+        let mut cmd = tokio::process::Command::new(shim_binary()?);
+        cmd.env_remove("GODOT_MCP_PORT")
+            .env(discovery::DIR_ENV, &dir)
+            .env("CLAUDE_PROJECT_DIR", &a);
+        let claude = Mcp::start_command(cmd).await?;
+        let s = claude.call("get_editor_state", json!({})).await;
+        claude.close().await;
+        let s = s.map_err(|e| format!("with CLAUDE_PROJECT_DIR=a: {e}"))?;
+        ensure!(s["session_id"] == ida.as_str(), "{s}");
         drop((ea, eb));
         // Editors that stop remove their files; killed ones are cleaned by readers.
         ensure!(

@@ -477,6 +477,16 @@ impl Mcp {
                 None => cmd.env_remove(key),
             };
         }
+        Self::spawn_command(cmd, updates).await
+    }
+
+    /// Starts MCP with a shim command prepared by the caller (environment,
+    /// working folder).
+    pub async fn start_command(cmd: tokio::process::Command) -> Result<Mcp, String> {
+        Self::spawn_command(cmd, Updates::default()).await
+    }
+
+    async fn spawn_command(cmd: tokio::process::Command, updates: Updates) -> Result<Mcp, String> {
         let (transport, _stderr) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::null())
             .spawn()
@@ -537,19 +547,7 @@ impl Mcp {
         let result = self.service.call_tool(params).await.map_err(|e| {
             ErrorBody::new(ErrorCode::InternalError, format!("MCP call failed: {e}"))
         })?;
-        let structured = result.structured_content.unwrap_or(Value::Null);
-        if result.is_error == Some(true) {
-            let error = serde_json::from_value::<ErrorBody>(structured["error"].clone())
-                .unwrap_or_else(|_| {
-                    ErrorBody::new(
-                        ErrorCode::InternalError,
-                        format!("tool error without a body: {:?}", result.content),
-                    )
-                });
-            Err(error)
-        } else {
-            Ok(structured)
-        }
+        answer(result)
     }
 
     /// Calls a tool and returns the whole MCP result (content blocks too).
@@ -570,6 +568,32 @@ impl Mcp {
 
     pub async fn close(self) {
         let _ = self.service.cancel().await;
+    }
+}
+
+/// A tool result as the tests read it: the JSON of its one text block, or
+/// the error body a tool error carries there. A result in any other shape
+/// (several blocks, `structuredContent`) is an error of its own.
+pub fn answer(result: rmcp::model::CallToolResult) -> Result<Value, ErrorBody> {
+    let shape = |why: &str| {
+        ErrorBody::new(
+            ErrorCode::InternalError,
+            format!("{why}: {:?}", result.content),
+        )
+    };
+    if result.structured_content.is_some() {
+        return Err(shape("a result carries structuredContent"));
+    }
+    let [rmcp::model::ContentBlock::Text(text)] = result.content.as_slice() else {
+        return Err(shape("a result is not one text block"));
+    };
+    let value: Value =
+        serde_json::from_str(&text.text).map_err(|e| shape(&format!("not JSON ({e})")))?;
+    if result.is_error == Some(true) {
+        Err(serde_json::from_value::<ErrorBody>(value["error"].clone())
+            .unwrap_or_else(|_| shape("a tool error without a body")))
+    } else {
+        Ok(value)
     }
 }
 

@@ -391,7 +391,8 @@ mod tests {
     use godot_mcp_protocol::commands::editor::{
         ProjectRun, ProjectStopped, RunProject, StopProject,
     };
-    use godot_mcp_protocol::commands::session::{ListSessions, SelectSession, Sessions};
+    use godot_mcp_protocol::commands::history::{HistoryStep, Undo};
+    use godot_mcp_protocol::commands::session::{ListSessions, Sessions};
     use serde_json::{Value, json};
 
     use super::*;
@@ -444,23 +445,22 @@ mod tests {
         }
     }
 
-    fn sessions(selected: Option<String>) -> Sessions {
-        Sessions {
-            sessions: Vec::new(),
-            selected,
-        }
-    }
-
     fn read(_: &mut Fake, _: ListSessions) -> Result<Sessions, ErrorBody> {
-        Ok(sessions(None))
+        Ok(Sessions {
+            sessions: Vec::new(),
+            selected: None,
+        })
     }
 
-    fn edit(ctx: &mut Fake, p: SelectSession) -> Result<Sessions, ErrorBody> {
-        if p.session == "panic" {
+    fn edit(ctx: &mut Fake, p: Undo) -> Result<HistoryStep, ErrorBody> {
+        if p.scene_path.as_deref() == Some("panic") {
             panic!("boom");
         }
         std::thread::sleep(ctx.work);
-        Ok(sessions(Some(p.session)))
+        Ok(HistoryStep {
+            scene_path: p.scene_path,
+            action: "MCP: edit".into(),
+        })
     }
 
     fn later(ctx: &mut Fake, _: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
@@ -571,7 +571,7 @@ mod tests {
         let mut r = quick();
         let a = r.conn(1);
         let first = r.send(&a, "list_sessions", json!({}));
-        let second = r.send(&a, "select_session", json!({"session": "x"}));
+        let second = r.send(&a, "undo", json!({"scene_path": "x"}));
         let drained = r.drain();
         assert_eq!(drained.handled, 2);
         assert!(!drained.busy() || drained.pending == 0);
@@ -579,7 +579,7 @@ mod tests {
         let last = r.last();
         assert!(last.success);
         assert_eq!(last.readiness, Some(Readiness::Ready));
-        assert_eq!(last.result.unwrap()["selected"], "x");
+        assert_eq!(last.result.unwrap()["scene_path"], "x");
         assert_eq!(r.ctx.stats.handled, 2);
     }
 
@@ -628,7 +628,7 @@ mod tests {
         r.ctx.work = Duration::from_millis(5);
         let a = r.conn(1);
         for i in 0..3 {
-            r.send(&a, "select_session", json!({"session": i.to_string()}));
+            r.send(&a, "undo", json!({"scene_path": i.to_string()}));
         }
         let drained = r.drain();
         assert_eq!(
@@ -644,7 +644,7 @@ mod tests {
         let mut r = quick();
         let a = r.conn(1);
         r.send(&a, "list_sesions", json!({}));
-        r.send(&a, "select_session", json!({"session": 5}));
+        r.send(&a, "undo", json!({"scene_path": 5}));
         r.drain();
         let sent = r.sent.borrow();
         let unknown = sent[0].1.error.clone().unwrap();
@@ -682,7 +682,7 @@ mod tests {
     fn a_panicking_handler_answers_internal_error_and_the_next_request_runs() {
         let mut r = quick();
         let a = r.conn(1);
-        r.send(&a, "select_session", json!({"session": "panic"}));
+        r.send(&a, "undo", json!({"scene_path": "panic"}));
         r.send(&a, "list_sessions", json!({}));
         r.drain();
         let sent = r.sent.borrow();
@@ -730,7 +730,7 @@ mod tests {
         let mut r = rig(32, Duration::from_secs(60), Duration::from_secs(60));
         r.ctx.readiness = Readiness::Importing;
         let (a, b) = (r.conn(1), r.conn(2));
-        r.send(&a, "select_session", json!({"session": "x"}));
+        r.send(&a, "undo", json!({"scene_path": "x"}));
         r.send(&a, "list_sessions", json!({}));
         let read = r.send(&b, "list_sessions", json!({}));
         r.drain();
@@ -745,7 +745,7 @@ mod tests {
         let mut r = rig(32, Duration::from_secs(60), Duration::ZERO);
         r.ctx.readiness = Readiness::Importing;
         let a = r.conn(1);
-        r.send(&a, "select_session", json!({"session": "x"}));
+        r.send(&a, "undo", json!({"scene_path": "x"}));
         r.drain();
         let error = r.last().error.unwrap();
         assert_eq!(error.code, ErrorCode::EditorNotReady);
@@ -757,7 +757,7 @@ mod tests {
     fn requests_of_a_closed_connection_are_skipped() {
         let mut r = quick();
         let a = r.conn(1);
-        r.send(&a, "select_session", json!({"session": "x"}));
+        r.send(&a, "undo", json!({"scene_path": "x"}));
         a.open.set(false);
         let drained = r.drain();
         assert_eq!(drained.handled, 0);
@@ -769,7 +769,7 @@ mod tests {
         let mut r = quick();
         r.ctx.readiness = Readiness::Playing;
         let a = r.conn(1);
-        r.send(&a, "select_session", json!({"session": "x"}));
+        r.send(&a, "undo", json!({"scene_path": "x"}));
         r.send(&a, "list_sessions", json!({}));
         r.drain();
         let sent = r.sent.borrow();

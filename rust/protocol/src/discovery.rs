@@ -5,6 +5,10 @@
 //! everything a client needs to connect: the port and the per-launch token.
 //! A file whose process is gone is stale (the editor crashed) and is removed
 //! by whoever reads it.
+//!
+//! Clients start shims with different environments (Codex passes no
+//! `XDG_RUNTIME_DIR`), so a shim looks in every place an editor may have
+//! written to, and an editor writes to the first of them that exists.
 
 use std::path::{Path, PathBuf};
 
@@ -29,19 +33,86 @@ pub struct Discovery {
     pub protocol_version: u32,
 }
 
-/// The per-user directory for discovery files: `GODOT_MCP_RUNTIME_DIR`, else
-/// `$XDG_RUNTIME_DIR/godot-mcp`, else a per-user folder in the temp dir.
+/// The directory an editor writes its discovery file to: the first of [`dirs`].
 pub fn dir() -> PathBuf {
+    dirs().remove(0)
+}
+
+/// Every directory a shim looks in, most specific first:
+/// `GODOT_MCP_RUNTIME_DIR` alone when set; else `$XDG_RUNTIME_DIR/godot-mcp`,
+/// `/run/user/<uid>/godot-mcp` when that runtime folder exists, and a
+/// per-user folder in the temp dir.
+pub fn dirs() -> Vec<PathBuf> {
     if let Some(dir) = std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
+        return vec![PathBuf::from(dir)];
     }
+    let mut dirs = Vec::new();
     if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(runtime).join("godot-mcp");
+        dirs.push(PathBuf::from(runtime).join("godot-mcp"));
+    }
+    if let Some(runtime) = user_runtime_dir() {
+        let dir = runtime.join("godot-mcp");
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
     }
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "user".into());
-    std::env::temp_dir().join(format!("godot-mcp-{user}"))
+    dirs.push(std::env::temp_dir().join(format!("godot-mcp-{user}")));
+    dirs
+}
+
+/// `/run/user/<uid>`, the desktop session's runtime folder, when it exists.
+fn user_runtime_dir() -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The owner of /proc/self is this process's user.
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let dir = PathBuf::from(format!("/run/user/{uid}"));
+        dir.is_dir().then_some(dir)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// Where the client works: the current folder and `CLAUDE_PROJECT_DIR`.
+/// An editor whose project holds one of them is the one meant.
+pub fn client_places() -> Vec<PathBuf> {
+    let mut places: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    if let Some(dir) = std::env::var_os("CLAUDE_PROJECT_DIR").filter(|d| !d.is_empty()) {
+        places.push(PathBuf::from(dir));
+    }
+    places
+}
+
+/// The one editor whose project folder holds one of `places` (the deepest
+/// project wins); `None` when no project or several equally deep do.
+pub fn preferred<'a>(found: &'a [Discovery], places: &[PathBuf]) -> Option<&'a Discovery> {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let places: Vec<PathBuf> = places.iter().map(|p| real(p)).collect();
+    let depth = |d: &Discovery| {
+        let project = real(Path::new(&d.project_path));
+        places
+            .iter()
+            .any(|p| p.starts_with(&project))
+            .then(|| project.components().count())
+    };
+    let mut best: Option<(&Discovery, usize)> = None;
+    let mut tied = false;
+    for d in found {
+        let Some(n) = depth(d) else { continue };
+        match best {
+            Some((_, m)) if m > n => {}
+            Some((_, m)) if m == n => tied = true,
+            _ => {
+                best = Some((d, n));
+                tied = false;
+            }
+        }
+    }
+    best.filter(|_| !tied).map(|(d, _)| d)
 }
 
 /// A lowercase ASCII slug of a project name: `My Game!` becomes `my-game`.
@@ -80,6 +151,20 @@ impl Discovery {
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::paths::write_atomically_private(&path, &text)?;
         Ok(path)
+    }
+
+    /// Every live editor's record in any of `dirs`, each once.
+    pub fn list_all(dirs: &[PathBuf]) -> Vec<Discovery> {
+        let mut found: Vec<Discovery> = Vec::new();
+        for dir in dirs {
+            for d in Discovery::list(dir) {
+                if !found.iter().any(|f| f.session_id == d.session_id) {
+                    found.push(d);
+                }
+            }
+        }
+        found.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        found
     }
 
     /// Every live editor's record; stale and unreadable files are removed.
@@ -156,6 +241,43 @@ mod tests {
             session_id("godot-mcp sample", 0xab1),
             "godot-mcp-sample@0ab1"
         );
+    }
+
+    #[test]
+    fn the_editor_holding_the_client_folder_is_preferred() {
+        let record = |id: &str, path: &str| Discovery {
+            session_id: id.into(),
+            port: 1,
+            token: String::new(),
+            project_path: path.into(),
+            project_name: id.into(),
+            pid: 1,
+            protocol_version: 1,
+        };
+        let found = [
+            record("a@1", "/nowhere/games/a"),
+            record("b@1", "/nowhere/games/b/"),
+            record("c@1", "/nowhere/games/b/sub"),
+        ];
+        let pick =
+            |place: &str| preferred(&found, &[PathBuf::from(place)]).map(|d| d.session_id.as_str());
+        assert_eq!(pick("/nowhere/games/a/scenes"), Some("a@1"));
+        assert_eq!(pick("/nowhere/games/b"), Some("b@1"));
+        assert_eq!(pick("/nowhere/games/b/sub/x"), Some("c@1"));
+        assert_eq!(pick("/nowhere/games"), None);
+        assert_eq!(pick("/nowhere/games/ab"), None);
+        let twins = [record("a@1", "/nowhere/a"), record("a@2", "/nowhere/a")];
+        assert_eq!(preferred(&twins, &[PathBuf::from("/nowhere/a")]), None);
+    }
+
+    #[test]
+    fn shims_look_where_editors_write() {
+        let dirs = dirs();
+        assert!(!dirs.is_empty());
+        assert_eq!(dir(), dirs[0]);
+        if std::env::var_os(DIR_ENV).is_none() {
+            assert!(dirs.last().unwrap().starts_with(std::env::temp_dir()));
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod image;
 pub mod names;
 pub mod paths;
 pub mod router;
+pub mod schema;
 pub mod stored;
 pub mod suggest;
 pub mod value;

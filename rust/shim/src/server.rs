@@ -1,9 +1,14 @@
 //! The MCP side: tools from the protocol catalog, calls routed to the right
 //! editor, and resources kept fresh by the editors' events.
+//!
+//! Every answer is one text block of compact JSON (plus the image, for a
+//! picture) and never `structuredContent`: some clients pass only one of
+//! the two to the model, and Codex drops images when the latter is set.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use godot_mcp_protocol::catalog::Selection;
 use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -16,44 +21,73 @@ use rmcp::service::{
     NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSink,
 };
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::link::Answer;
 use crate::lock;
 use crate::resources;
 use crate::sessions::Registry;
 
-const INSTRUCTIONS: &str = "Drives a live Godot 4 editor. Paths are res:// paths inside the project; \
-node paths are relative to the scene root ('.' is the root). Edits are undoable in the editor (Ctrl+Z). \
-Start with get_editor_state or get_project_info. With several editors open, see list_sessions.";
+/// What a model should know before its first call; the first 512
+/// characters stand alone (Codex reads no further).
+pub const INSTRUCTIONS: &str = "Drives a live Godot 4 editor. Paths are res:// inside the project; \
+node paths are relative to the scene root ('.'); a scene_path other than the edited scene is opened first. \
+Property values: numbers, strings, bools; vectors [x, y] or \"Vector2(1, 2)\"; colours \"#ff0000\" or [r, g, b, a]; \
+enums and flags by name (\"A|B\") or number; \"res://...\" loads a resource, {\"type\": \"CircleShape2D\", ...} makes one; \
+any Godot constructor (\"Transform2D(...)\"). Values read back in these forms. Each edit is one undo step.
 
-/// The parameter every editor tool takes to pick an editor.
+Start with get_editor_state. Errors carry a code, a message and a hint saying what to do next. \
+With no editor open, scene tools edit the files. \
+More tools come in groups: call toolsets to list them and enable one. \
+With several editors open, the one whose project holds your folder is used; \
+else call select_session once, or add \"session\": \"<id from list_sessions>\" to any call's arguments.";
+
+/// The argument every editor tool accepts to pick an editor. It is left
+/// out of the schemas (it would cost tokens in every tool for a rare case)
+/// and described once, in the instructions.
 const SESSION_PARAM: &str = "session";
 
 pub struct GodotMcp {
     registry: Arc<Registry>,
+    /// The tools listed and served; the `toolsets` tool adds to it.
+    selection: Arc<Mutex<Selection>>,
     /// URIs subscribed with the legacy `resources/subscribe`.
     subscribed: Arc<Mutex<HashSet<String>>>,
     /// Subscriptions opened with `subscriptions/listen`.
     sinks: Arc<Mutex<Vec<SubscriptionSink>>>,
-    peer: OnceLock<Peer<RoleServer>>,
+    /// The client, for legacy notifications, once it is known.
+    peer: Arc<OnceLock<Peer<RoleServer>>>,
+    forwarding: std::sync::Once,
 }
 
 impl GodotMcp {
-    pub fn new(registry: Registry) -> Self {
+    pub fn new(registry: Registry, selection: Selection) -> Self {
         Self {
             registry: Arc::new(registry),
+            selection: Arc::new(Mutex::new(selection)),
             subscribed: Arc::default(),
             sinks: Arc::default(),
-            peer: OnceLock::new(),
+            peer: Arc::default(),
+            forwarding: std::sync::Once::new(),
         }
     }
 
+    /// Starts forwarding editor events to subscribers, once, as soon as
+    /// there can be one: clients of the stateless protocol never send
+    /// `notifications/initialized`.
+    fn start_forwarding(&self, peer: Option<&Peer<RoleServer>>) {
+        if let Some(peer) = peer {
+            let _ = self.peer.set(peer.clone());
+        }
+        self.forwarding.call_once(|| self.forward_updates());
+    }
+
     /// Turns editor events into `notifications/resources/updated` for subscribers.
-    fn forward_updates(&self, peer: Peer<RoleServer>) {
+    fn forward_updates(&self) {
         let mut events = self.registry.subscribe();
         let subscribed = Arc::clone(&self.subscribed);
         let sinks = Arc::clone(&self.sinks);
+        let peer = Arc::clone(&self.peer);
         tokio::spawn(async move {
             loop {
                 let event = match events.recv().await {
@@ -65,6 +99,7 @@ impl GodotMcp {
                 };
                 for uri in resources::affected(&event) {
                     if lock(&subscribed).contains(*uri)
+                        && let Some(peer) = peer.get()
                         && peer
                             .notify_resource_updated(ResourceUpdatedNotificationParam::new(*uri))
                             .await
@@ -87,9 +122,23 @@ impl GodotMcp {
         });
     }
 
-    async fn call_editor(&self, spec: &CommandSpec, mut params: Value) -> CallToolResult {
+    async fn call_editor(
+        &self,
+        spec: &CommandSpec,
+        mut params: Value,
+        peer: &Peer<RoleServer>,
+    ) -> CallToolResult {
+        if !spec.read_only && lock(&self.selection).read_only {
+            return error_result(
+                &ErrorBody::new(
+                    ErrorCode::InvalidOperation,
+                    format!("{} changes the project; this server is read-only", spec.name),
+                )
+                .with_hint("it was started with --read-only or GODOT_MCP_READ_ONLY=1; only read-only tools are served"),
+            );
+        }
         if spec.local {
-            return self.call_local(spec, params);
+            return self.call_local(spec, params, peer).await;
         }
         let session = match take_session(&mut params) {
             Ok(s) => s,
@@ -110,24 +159,45 @@ impl GodotMcp {
             })
         });
         match outcome {
-            Ok(answer) => {
-                let mut result = success(answer.result);
-                if let Some(notice) = answer.notice {
-                    result
-                        .content
-                        .push(ContentBlock::text(format!("note: {notice}")));
+            Ok(mut answer) => {
+                if let (Some(notice), Value::Object(map)) = (answer.notice, &mut answer.result) {
+                    map.insert("note".into(), Value::String(notice));
                 }
-                result
+                success(answer.result)
             }
             Err(error) => error_result(&error),
         }
     }
 
-    fn call_local(&self, spec: &CommandSpec, params: Value) -> CallToolResult {
-        match crate::local::router().call_now(&mut Arc::clone(&self.registry), spec.name, params) {
-            Ok(value) => CallToolResult::structured(value),
+    async fn call_local(
+        &self,
+        spec: &CommandSpec,
+        params: Value,
+        peer: &Peer<RoleServer>,
+    ) -> CallToolResult {
+        let mut local = crate::local::Local {
+            registry: Arc::clone(&self.registry),
+            selection: Arc::clone(&self.selection),
+            list_changed: false,
+        };
+        let outcome = crate::local::router().call_now(&mut local, spec.name, params);
+        if local.list_changed {
+            // Clients that follow it list the new tools at once.
+            let _ = peer.notify_tool_list_changed().await;
+            let open: Vec<SubscriptionSink> = lock(&self.sinks).clone();
+            for sink in open {
+                // Refused when the subscription did not ask for it.
+                let _ = sink.notify_tool_list_changed().await;
+            }
+        }
+        match outcome {
+            Ok(value) => success(value),
             Err(error) => error_result(&error),
         }
+    }
+
+    fn listed(&self) -> Vec<Tool> {
+        tools(&lock(&self.selection))
     }
 }
 
@@ -147,66 +217,60 @@ fn take_session(params: &mut Value) -> Result<Option<String>, ErrorBody> {
     }
 }
 
-/// The tool list, built once from the catalog.
-fn tools() -> &'static [Tool] {
+/// Every tool, built once from the catalog, in catalog order.
+fn all_tools() -> &'static [Tool] {
     static TOOLS: OnceLock<Vec<Tool>> = OnceLock::new();
-    TOOLS.get_or_init(|| {
-        CATALOG
-            .iter()
-            .map(|spec| {
-                let mut schema = spec.input_schema();
-                if !spec.local {
-                    add_session_param(&mut schema);
-                }
-                let mut tool = Tool::new(spec.name, spec.description(), schema);
-                tool.annotations = Some(ToolAnnotations::new().read_only(spec.read_only));
-                tool
-            })
-            .collect()
-    })
+    TOOLS.get_or_init(|| CATALOG.iter().map(tool).collect())
 }
 
-fn add_session_param(schema: &mut Map<String, Value>) {
-    if let Some(Value::Object(props)) = schema.get_mut("properties") {
-        props.insert(
-            SESSION_PARAM.into(),
-            json!({"type": "string", "description": "Editor session id (list_sessions); only needed with several editors open."}),
-        );
-    }
+fn tool(spec: &CommandSpec) -> Tool {
+    let schema = spec.input_schema();
+    let annotations = ToolAnnotations::with_title(spec.title)
+        .read_only(spec.read_only)
+        .destructive(spec.destructive)
+        .idempotent(spec.idempotent)
+        .open_world(false);
+    // The title travels once, in the annotations, where every client looks.
+    Tool::new(spec.name, spec.description(), schema).with_annotations(annotations)
 }
 
-/// The tool list as JSON, exactly as `tools/list` sends it.
-pub fn tools_json() -> String {
-    serde_json::to_string_pretty(&json!({ "tools": tools() })).unwrap_or_default()
+/// The tools a selection lists, in catalog order (stable, for prompt caching).
+pub fn tools(selection: &Selection) -> Vec<Tool> {
+    CATALOG
+        .iter()
+        .zip(all_tools())
+        .filter(|(spec, _)| selection.includes(spec))
+        .map(|(_, tool)| tool.clone())
+        .collect()
 }
 
-/// A successful result; an image it carries becomes MCP image content,
-/// described by its `description` (or by the rest of the result).
+/// The tool list as compact JSON, exactly as `tools/list` sends it.
+pub fn tools_json(selection: &Selection) -> String {
+    serde_json::to_string(&json!({ "tools": tools(selection) })).unwrap_or_default()
+}
+
+/// A successful result: the answer as one text block of compact JSON. An
+/// image it carries becomes MCP image content with a one-line text: its
+/// `description`, or else the rest of the answer.
 fn success(mut value: Value) -> CallToolResult {
     let Some(image) = image::take(&mut value) else {
-        return CallToolResult::structured(value);
+        return CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
     };
     let text = match value.get(image::DESCRIPTION_FIELD) {
         Some(Value::String(description)) => description.clone(),
         _ => value.to_string(),
     };
-    let mut result = CallToolResult::structured(value);
-    result.content = vec![
+    CallToolResult::success(vec![
         ContentBlock::image(image.data, image.mime_type),
         ContentBlock::text(text),
-    ];
-    result
+    ])
 }
 
+/// A tool error whose text is `{"error": {code, message, hint, ...}}`.
 fn error_result(error: &ErrorBody) -> CallToolResult {
-    let mut result = CallToolResult::structured_error(json!({ "error": error }));
-    let mut text = format!("{}: {}", error.code, error.message);
-    if let Some(hint) = &error.hint {
-        text.push_str("\nhint: ");
-        text.push_str(hint);
-    }
-    result.content = vec![ContentBlock::text(text)];
-    result
+    CallToolResult::error(vec![ContentBlock::text(
+        json!({ "error": error }).to_string(),
+    )])
 }
 
 impl ServerHandler for GodotMcp {
@@ -214,6 +278,7 @@ impl ServerHandler for GodotMcp {
         let capabilities = ServerCapabilities::builder()
             .enable_resources()
             .enable_tools()
+            .enable_tool_list_changed()
             .enable_resources_subscribe()
             .build();
         ServerConfig::new(capabilities)
@@ -222,9 +287,7 @@ impl ServerHandler for GodotMcp {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        if self.peer.set(context.peer.clone()).is_ok() {
-            self.forward_updates(context.peer);
-        }
+        self.start_forwarding(Some(&context.peer));
     }
 
     async fn list_tools(
@@ -232,17 +295,17 @@ impl ServerHandler for GodotMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(tools().to_vec()))
+        Ok(ListToolsResult::with_all_items(self.listed()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools().iter().find(|t| t.name == name).cloned()
+        all_tools().iter().find(|t| t.name == name).cloned()
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let Some(spec) = find(&request.name) else {
             let error = ErrorBody::new(
@@ -253,7 +316,7 @@ impl ServerHandler for GodotMcp {
             return Ok(error_result(&error).into());
         };
         let params = Value::Object(request.arguments.unwrap_or_default());
-        Ok(self.call_editor(spec, params).await.into())
+        Ok(self.call_editor(spec, params, &context.peer).await.into())
     }
 
     async fn list_resources(
@@ -301,8 +364,9 @@ impl ServerHandler for GodotMcp {
     async fn subscribe(
         &self,
         request: SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
+        self.start_forwarding(Some(&context.peer));
         if resources::find(&request.uri).is_none() {
             return Err(McpError::resource_not_found(
                 format!("no resource {}", request.uri),
@@ -335,10 +399,12 @@ impl ServerHandler for GodotMcp {
         });
         let mut accepted = SubscriptionFilter::new();
         accepted.resource_subscriptions = uris;
+        accepted.tools_list_changed = requested.tools_list_changed;
         Some(accepted)
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        self.start_forwarding(None);
         let sink = context.sink().clone();
         let id = sink.id().clone();
         lock(&self.sinks).push(sink);
@@ -351,21 +417,25 @@ impl ServerHandler for GodotMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use godot_mcp_protocol::catalog::Toolset;
+
+    /// Room kept in the default list for the play-test tools still to come.
+    fn play_reserve() -> (usize, usize) {
+        let play = CATALOG.iter().any(|c| c.toolset == Toolset::Play);
+        if play { (0, 0) } else { (10, 5_000) }
+    }
 
     #[test]
-    fn an_image_in_a_result_becomes_image_content() {
+    fn an_image_in_a_result_becomes_image_content_and_nothing_else() {
         let result = success(json!({
             "width": 2,
             "description": "editor: 2x1 PNG",
             "image": {"mime_type": "image/png", "data": "iVBORw=="},
         }));
-        assert_eq!(
-            result.structured_content,
-            Some(json!({"width": 2, "description": "editor: 2x1 PNG"}))
-        );
-        assert_eq!(result.content.len(), 2);
-        match (&result.content[0], &result.content[1]) {
-            (ContentBlock::Image(image), ContentBlock::Text(text)) => {
+        assert_eq!(result.structured_content, None);
+        assert_eq!(result.is_error, Some(false));
+        match result.content.as_slice() {
+            [ContentBlock::Image(image), ContentBlock::Text(text)] => {
                 assert_eq!(
                     (image.data.as_str(), image.mime_type.as_str()),
                     ("iVBORw==", "image/png")
@@ -377,9 +447,93 @@ mod tests {
     }
 
     #[test]
-    fn results_without_images_stay_json() {
-        let result = success(json!({"a": 1}));
-        assert_eq!(result.structured_content, Some(json!({"a": 1})));
-        assert_eq!(result.content.len(), 1);
+    fn an_answer_is_one_compact_json_text() {
+        let result = success(json!({"a": 1, "b": [1, 2]}));
+        assert_eq!(result.structured_content, None);
+        match result.content.as_slice() {
+            [ContentBlock::Text(text)] => assert_eq!(text.text, r#"{"a":1,"b":[1,2]}"#),
+            other => panic!("unexpected content: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_error_is_a_tool_error_with_its_body_in_the_text() {
+        let error =
+            ErrorBody::new(ErrorCode::NodeNotFound, "no node Foo").with_hint("list the tree");
+        let result = error_result(&error);
+        assert_eq!(
+            (result.is_error, &result.structured_content),
+            (Some(true), &None)
+        );
+        let [ContentBlock::Text(text)] = result.content.as_slice() else {
+            panic!("{:?}", result.content);
+        };
+        let body: Value = serde_json::from_str(&text.text).unwrap();
+        assert_eq!(body["error"]["code"], "NODE_NOT_FOUND");
+        assert_eq!(body["error"]["message"], "no node Foo");
+        assert_eq!(body["error"]["hint"], "list the tree");
+    }
+
+    #[test]
+    fn tool_lists_fit_client_caps() {
+        let (reserve_tools, reserve_bytes) = play_reserve();
+        let default = tools(&Selection::default());
+        let default_bytes = tools_json(&Selection::default()).len();
+        let all = tools(&Selection::all());
+        let all_bytes = tools_json(&Selection::all()).len();
+        println!(
+            "default: {} tools, {default_bytes} bytes; all: {} tools, {all_bytes} bytes",
+            default.len(),
+            all.len()
+        );
+        assert!(
+            default.len() + reserve_tools <= 40,
+            "{} tools",
+            default.len()
+        );
+        assert!(
+            default_bytes + reserve_bytes <= 20_000,
+            "{default_bytes} bytes"
+        );
+        assert!(all_bytes + reserve_bytes <= 48_000, "{all_bytes} bytes");
+        assert_eq!(all.len(), CATALOG.len());
+    }
+
+    #[test]
+    fn every_tool_is_annotated_and_listed_in_catalog_order() {
+        let all = tools(&Selection::all());
+        for (tool, spec) in all.iter().zip(CATALOG) {
+            assert_eq!(tool.name, spec.name);
+            let a = tool.annotations.as_ref().expect("annotations");
+            assert_eq!(a.title.as_deref(), Some(spec.title));
+            assert_eq!(a.read_only_hint, Some(spec.read_only), "{}", spec.name);
+            assert_eq!(a.destructive_hint, Some(spec.destructive), "{}", spec.name);
+            assert_eq!(a.idempotent_hint, Some(spec.idempotent), "{}", spec.name);
+            assert_eq!(a.open_world_hint, Some(false), "{}", spec.name);
+            assert!(tool.output_schema.is_none(), "{}", spec.name);
+            let schema = Value::Object((*tool.input_schema).clone());
+            let problems = godot_mcp_protocol::schema::violations(&schema);
+            assert!(problems.is_empty(), "{}: {problems:?}", spec.name);
+        }
+        assert_eq!(tools_json(&Selection::all()), tools_json(&Selection::all()));
+        let read_only = tools(&Selection::parse("all", true).unwrap());
+        assert!(
+            read_only
+                .iter()
+                .all(|t| t.annotations.as_ref().unwrap().read_only_hint == Some(true))
+        );
+    }
+
+    #[test]
+    fn instructions_put_the_value_forms_first() {
+        assert!(INSTRUCTIONS.len() <= 2048, "{} bytes", INSTRUCTIONS.len());
+        let head: String = INSTRUCTIONS.chars().take(512).collect();
+        for must in ["res://", "Vector2", "#ff0000", "res://...", "undo step"] {
+            assert!(
+                head.contains(must),
+                "{must} is not in the first 512 characters"
+            );
+        }
+        assert!(INSTRUCTIONS.contains("toolsets"));
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Editors announce themselves with discovery files. With one editor open,
 //! every call goes to it; with several, a call names one with `session`, or
-//! the agent picks one with `select_session`. Links are kept per project
+//! the agent picks one with `select_session`; without either, the editor
+//! whose project holds the client's folder is meant. Links are kept per project
 //! folder, so an editor that is closed and reopened (and so gets a new
 //! session id and token) is reached again through the same link. A shim
 //! started with `GODOT_MCP_PORT` talks only to the editor on that port.
@@ -21,7 +22,10 @@ use crate::lock;
 
 pub struct Registry {
     fixed_port: Option<u16>,
-    dir: PathBuf,
+    /// Where discovery files may be.
+    dirs: Arc<[PathBuf]>,
+    /// The client's folders, to pick its project's editor among several.
+    places: Vec<PathBuf>,
     /// Keyed by project folder, or by `port:N` for a fixed port.
     links: Mutex<HashMap<String, Arc<EditorLink>>>,
     /// The chosen session and its project folder, to follow it across restarts.
@@ -33,7 +37,8 @@ impl Registry {
     pub fn new(fixed_port: Option<u16>) -> Self {
         Self {
             fixed_port,
-            dir: discovery::dir(),
+            dirs: discovery::dirs().into(),
+            places: discovery::client_places(),
             links: Mutex::default(),
             selected: Mutex::default(),
             events: broadcast::channel(256).0,
@@ -51,7 +56,7 @@ impl Registry {
         if let Some(port) = self.fixed_port {
             return self.resolve_fixed(port, session);
         }
-        let found = Discovery::list(&self.dir);
+        let found = Discovery::list_all(&self.dirs);
         if let Some(id) = session {
             let record = found
                 .iter()
@@ -83,15 +88,23 @@ impl Registry {
                 }
                 Err(not_connected(
                     "this machine",
-                    &format!("no editor has a discovery file in {}", self.dir.display()),
+                    &format!("no editor has a discovery file in {}", self.searched()),
                 ))
             }
-            many => Err(ErrorBody::new(
-                ErrorCode::SessionRequired,
-                format!("{} editors are open: {}", many.len(), describe(many)),
-            )
-            .with_hint("pass session, or call select_session once")),
+            many => match discovery::preferred(many, &self.places) {
+                Some(mine) => Ok(self.link_for_project(&mine.project_path)),
+                None => Err(ErrorBody::new(
+                    ErrorCode::SessionRequired,
+                    format!("{} editors are open: {}", many.len(), describe(many)),
+                )
+                .with_hint("pass session, or call select_session once")),
+            },
         }
+    }
+
+    fn searched(&self) -> String {
+        let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
+        dirs.join(" or ")
     }
 
     fn resolve_fixed(
@@ -99,22 +112,20 @@ impl Registry {
         port: u16,
         session: Option<&str>,
     ) -> Result<Arc<EditorLink>, ErrorBody> {
-        let link = self.link(port_key(port), move |dir| {
-            Discovery::list(dir)
+        let searched = self.searched();
+        let link = self.link(port_key(port), move |dirs| {
+            Discovery::list_all(dirs)
                 .into_iter()
                 .find(|d| d.port == port)
                 .ok_or_else(|| {
                     not_connected(
                         &format!("ws://127.0.0.1:{port}"),
-                        &format!(
-                            "no editor on port {port} has a discovery file in {}",
-                            dir.display()
-                        ),
+                        &format!("no editor on port {port} has a discovery file in {searched}"),
                     )
                 })
         });
         if let Some(id) = session {
-            let current = Discovery::list(&self.dir)
+            let current = Discovery::list_all(&self.dirs)
                 .into_iter()
                 .find(|d| d.port == port)
                 .map(|d| d.session_id);
@@ -131,8 +142,8 @@ impl Registry {
 
     fn link_for_project(&self, project: &str) -> Arc<EditorLink> {
         let wanted = project.to_owned();
-        self.link(project.to_owned(), move |dir| {
-            Discovery::list(dir)
+        self.link(project.to_owned(), move |dirs| {
+            Discovery::list_all(dirs)
                 .into_iter()
                 .find(|d| d.project_path == wanted)
                 .ok_or_else(|| {
@@ -147,13 +158,13 @@ impl Registry {
     fn link(
         &self,
         key: String,
-        locate: impl Fn(&std::path::Path) -> Result<Discovery, ErrorBody> + Send + Sync + 'static,
+        locate: impl Fn(&[PathBuf]) -> Result<Discovery, ErrorBody> + Send + Sync + 'static,
     ) -> Arc<EditorLink> {
         lock(&self.links)
             .entry(key)
             .or_insert_with(|| {
-                let dir = self.dir.clone();
-                EditorLink::new(Box::new(move || locate(&dir)), self.events.clone())
+                let dirs = Arc::clone(&self.dirs);
+                EditorLink::new(Box::new(move || locate(&dirs)), self.events.clone())
             })
             .clone()
     }
@@ -168,7 +179,7 @@ impl Registry {
 
     /// Every open editor, with whether this shim is connected to it.
     pub fn list(&self) -> Sessions {
-        let found = Discovery::list(&self.dir);
+        let found = Discovery::list_all(&self.dirs);
         let links = lock(&self.links);
         let sessions = found
             .iter()
@@ -202,7 +213,7 @@ impl Registry {
     }
 
     pub fn select(&self, id: &str) -> Result<Sessions, ErrorBody> {
-        let found = Discovery::list(&self.dir);
+        let found = Discovery::list_all(&self.dirs);
         let record = found
             .iter()
             .find(|d| d.session_id == id)

@@ -15,7 +15,7 @@ pub const MAX_SIZE_RANGE: std::ops::RangeInclusive<u32> = 16..=4096;
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetScreenshot {
-    /// `editor` (the whole editor window), `viewport_2d` / `viewport_3d` (the editor's 2D / 3D view of the edited scene) or `game` (the running game's window).
+    /// The `editor` window, its `viewport_2d` / `viewport_3d` view of the edited scene, or the running `game`.
     pub target: CaptureTarget,
     /// Longest side of the image in pixels (16-4096, default 1024); larger captures are scaled down.
     #[serde(default)]
@@ -24,6 +24,8 @@ pub struct GetScreenshot {
 command!(
     GetScreenshot,
     "get_screenshot",
+    title = "Screenshot",
+    toolset = Core,
     read_only = true,
     output = Screenshot
 );

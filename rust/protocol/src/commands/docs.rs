@@ -20,6 +20,8 @@ pub struct GetClassInfo {
 command!(
     GetClassInfo,
     "get_class_info",
+    title = "Class reference",
+    toolset = Docs,
     read_only = true,
     output = ClassInfo
 );
@@ -62,6 +64,8 @@ pub struct SearchClasses {
 command!(
     SearchClasses,
     "search_classes",
+    title = "Search classes",
+    toolset = Docs,
     read_only = true,
     output = ClassMatches
 );

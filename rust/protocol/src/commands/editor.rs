@@ -5,13 +5,15 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Report the editor's state: Godot version, project, edited and open scenes, whether the game runs, scripts that fail to parse, and dispatch statistics.
+/// The editor's state: Godot version, project, open and edited scenes, whether the game runs, scripts that fail to parse.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEditorState {}
 command!(
     GetEditorState,
     "get_editor_state",
+    title = "Editor state",
+    toolset = Core,
     read_only = true,
     output = EditorState
 );
@@ -76,13 +78,15 @@ pub struct DispatchStats {
     pub frames_over_budget: u64,
 }
 
-/// Describe the project: name, folder, main scene, Godot version, and every scene and script file under res://.
+/// The project: name, folder, main scene, Godot version, every scene and script under res://.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectInfo {}
 command!(
     GetProjectInfo,
     "get_project_info",
+    title = "Project info",
+    toolset = Core,
     read_only = true,
     output = ProjectInfo
 );
@@ -109,7 +113,11 @@ pub struct RunProject {
 command!(
     RunProject,
     "run_project",
+    title = "Run game",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = ProjectRun
 );
 
@@ -129,7 +137,11 @@ pub struct StopProject {}
 command!(
     StopProject,
     "stop_project",
+    title = "Stop game",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = ProjectStopped
 );
 

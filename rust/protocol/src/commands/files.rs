@@ -19,7 +19,14 @@ pub struct ListFiles {
     #[serde(default)]
     pub recursive: bool,
 }
-command!(ListFiles, "list_files", read_only = true, output = FileList);
+command!(
+    ListFiles,
+    "list_files",
+    title = "List files",
+    toolset = Files,
+    read_only = true,
+    output = FileList
+);
 
 fn res_root() -> String {
     "res://".into()
@@ -48,6 +55,8 @@ pub struct SearchFiles {
 command!(
     SearchFiles,
     "search_files",
+    title = "Search files",
+    toolset = Files,
     read_only = true,
     output = SearchHits
 );
@@ -81,6 +90,8 @@ pub struct ReadTextFile {
 command!(
     ReadTextFile,
     "read_text_file",
+    title = "Read text file",
+    toolset = Files,
     read_only = true,
     output = TextFile
 );
@@ -103,7 +114,11 @@ pub struct WriteTextFile {
 command!(
     WriteTextFile,
     "write_text_file",
+    title = "Write text file",
+    toolset = Files,
     read_only = false,
+    destructive = true,
+    idempotent = true,
     output = FileWritten
 );
 

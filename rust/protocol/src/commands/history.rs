@@ -15,7 +15,16 @@ pub struct Undo {
     #[serde(default)]
     pub scene_path: Option<String>,
 }
-command!(Undo, "undo", read_only = false, output = HistoryStep);
+command!(
+    Undo,
+    "undo",
+    title = "Undo",
+    toolset = Core,
+    read_only = false,
+    destructive = false,
+    idempotent = false,
+    output = HistoryStep
+);
 
 /// Redo the last undone edit (the editor's Ctrl+Shift+Z).
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
@@ -25,7 +34,16 @@ pub struct Redo {
     #[serde(default)]
     pub scene_path: Option<String>,
 }
-command!(Redo, "redo", read_only = false, output = HistoryStep);
+command!(
+    Redo,
+    "redo",
+    title = "Redo",
+    toolset = Core,
+    read_only = false,
+    destructive = false,
+    idempotent = false,
+    output = HistoryStep
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryStep {
@@ -43,6 +61,8 @@ pub struct GetUndoHistory {}
 command!(
     GetUndoHistory,
     "get_undo_history",
+    title = "Undo history",
+    toolset = Editor,
     read_only = true,
     output = UndoHistories
 );
@@ -70,7 +90,16 @@ pub struct Batch {
     /// The commands, e.g. `[{"action": "add_node", "params": {...}}]`.
     pub commands: Vec<BatchCommand>,
 }
-command!(Batch, "batch", read_only = false, output = BatchDone);
+command!(
+    Batch,
+    "batch",
+    title = "Batch",
+    toolset = Core,
+    read_only = false,
+    destructive = true,
+    idempotent = false,
+    output = BatchDone
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -27,6 +27,8 @@ pub struct GetEditorLog {
 command!(
     GetEditorLog,
     "get_editor_log",
+    title = "Editor log",
+    toolset = Core,
     read_only = true,
     output = EditorLog
 );

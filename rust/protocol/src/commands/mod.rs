@@ -20,6 +20,7 @@ pub mod script;
 pub mod session;
 pub mod signal;
 pub mod source;
+pub mod toolsets;
 pub mod tree;
 pub mod workspace;
 
@@ -73,10 +74,26 @@ impl JsonSchema for PropertyChanges {
 }
 
 macro_rules! command {
-    ($ty:ty, $name:literal, read_only = $ro:literal, output = $out:ty $(, $key:ident: $t:ty = $val:expr)* $(,)?) => {
+    // A command that changes nothing.
+    ($ty:ty, $name:literal, title = $title:literal, toolset = $set:ident, read_only = true,
+     output = $out:ty $(, $key:ident: $t:ty = $val:expr)* $(,)?) => {
+        $crate::commands::command!(@impl $ty, $name, $title, $set, true, false, true, $out $(, $key: $t = $val)*);
+    };
+    // A command that changes the project or the editor.
+    ($ty:ty, $name:literal, title = $title:literal, toolset = $set:ident, read_only = false,
+     destructive = $destructive:literal, idempotent = $idempotent:literal,
+     output = $out:ty $(, $key:ident: $t:ty = $val:expr)* $(,)?) => {
+        $crate::commands::command!(@impl $ty, $name, $title, $set, false, $destructive, $idempotent, $out $(, $key: $t = $val)*);
+    };
+    (@impl $ty:ty, $name:literal, $title:literal, $set:ident, $ro:literal, $destructive:literal,
+     $idempotent:literal, $out:ty $(, $key:ident: $t:ty = $val:expr)*) => {
         impl $crate::catalog::Command for $ty {
             const NAME: &'static str = $name;
+            const TITLE: &'static str = $title;
+            const TOOLSET: $crate::catalog::Toolset = $crate::catalog::Toolset::$set;
             const READ_ONLY: bool = $ro;
+            const DESTRUCTIVE: bool = $destructive;
+            const IDEMPOTENT: bool = $idempotent;
             type Output = $out;
             $(const $key: $t = $val;)*
         }

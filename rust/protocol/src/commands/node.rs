@@ -6,16 +6,14 @@ use serde::{Deserialize, Serialize};
 use super::{Properties, PropertyChanges, command, root_path};
 use crate::names::NodeName;
 
-/// Add a node of class `type` under `parent` in a scene, optionally setting properties. One undo step.
-///
-/// Property values: JSON numbers/strings/bools; vectors as `[x, y]`, `{"x":..,"y":..}` or `"Vector2(10, 20)"`; colors as `"#ff0000"`, `[r,g,b,a]`, `{"r":..}` or `"Color(1, 0, 0, 1)"`; enums by name or number; resources as `"res://..."`; any Godot constructor syntax such as `"Transform2D(...)"`.
+/// Add a node of class `type` under `parent`, optionally setting properties. One undo step.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddNode {
-    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Path of the parent node from the scene root; `.` (the default) is the root.
+    /// Parent node path; default `.`, the root.
     #[serde(default = "root_path")]
     pub parent: String,
     /// Node class, e.g. `Sprite2D`, `CharacterBody2D`, `Label`.
@@ -27,7 +25,16 @@ pub struct AddNode {
     #[serde(default)]
     pub properties: Properties,
 }
-command!(AddNode, "add_node", read_only = false, output = NodeAdded);
+command!(
+    AddNode,
+    "add_node",
+    title = "Add node",
+    toolset = Core,
+    read_only = false,
+    destructive = false,
+    idempotent = false,
+    output = NodeAdded
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeAdded {
@@ -39,14 +46,14 @@ pub struct NodeAdded {
     pub properties: Properties,
 }
 
-/// Set properties on a node. Values are converted to each property's type (same forms as add_node); a value that does not fit is an error and nothing changes. One undo step.
+/// Set properties on a node, each converted to the property's type; if one does not fit, nothing changes. One undo step.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditNode {
-    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Path of the node from the scene root; `.` is the root.
+    /// Node path; `.` is the root.
     pub node_path: String,
     /// Properties to set, name to value.
     pub properties: PropertyChanges,
@@ -54,7 +61,11 @@ pub struct EditNode {
 command!(
     EditNode,
     "edit_node",
+    title = "Edit node",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = NodeEdited
 );
 
@@ -72,7 +83,7 @@ pub struct NodeEdited {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveNode {
-    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node from the scene root.
@@ -81,7 +92,11 @@ pub struct RemoveNode {
 command!(
     RemoveNode,
     "remove_node",
+    title = "Remove node",
+    toolset = Core,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = NodeRemoved
 );
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Editor frame timing since the last reset: idle and active frame intervals, time spent on requests, and whether the editor is kept awake for requests.
+/// Editor frame timing since the last reset: frame intervals, time spent on requests, wake-up state.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetPerformance {
@@ -16,6 +16,8 @@ pub struct GetPerformance {
 command!(
     GetPerformance,
     "get_performance",
+    title = "Editor performance",
+    toolset = Editor,
     read_only = true,
     output = Performance
 );

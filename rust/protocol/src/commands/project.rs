@@ -17,6 +17,8 @@ pub struct GetProjectSetting {
 command!(
     GetProjectSetting,
     "get_project_setting",
+    title = "Project setting",
+    toolset = Project,
     read_only = true,
     output = ProjectSetting
 );
@@ -30,7 +32,7 @@ pub struct ProjectSetting {
     pub previous: Option<Value>,
 }
 
-/// Set a project setting (converted to its declared type; edit_node's value forms) and save project.godot. One undo step.
+/// Set a project setting (converted to its declared type) and save project.godot. One undo step.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetProjectSetting {
@@ -42,7 +44,11 @@ pub struct SetProjectSetting {
 command!(
     SetProjectSetting,
     "set_project_setting",
+    title = "Set project setting",
+    toolset = Project,
     read_only = false,
+    destructive = true,
+    idempotent = true,
     output = ProjectSetting
 );
 
@@ -56,7 +62,11 @@ pub struct SetMainScene {
 command!(
     SetMainScene,
     "set_main_scene",
+    title = "Set main scene",
+    toolset = Project,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = ProjectSetting
 );
 
@@ -71,6 +81,8 @@ pub struct ListInputActions {
 command!(
     ListInputActions,
     "list_input_actions",
+    title = "Input actions",
+    toolset = Project,
     read_only = true,
     output = InputActions
 );
@@ -123,7 +135,11 @@ pub struct AddInputAction {
 command!(
     AddInputAction,
     "add_input_action",
+    title = "Add input action",
+    toolset = Project,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = InputAction
 );
 
@@ -141,7 +157,11 @@ pub struct RemoveInputAction {
 command!(
     RemoveInputAction,
     "remove_input_action",
+    title = "Remove input action",
+    toolset = Project,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = InputAction
 );
 
@@ -152,6 +172,8 @@ pub struct ListAutoloads {}
 command!(
     ListAutoloads,
     "list_autoloads",
+    title = "Autoloads",
+    toolset = Project,
     read_only = true,
     output = Autoloads
 );
@@ -184,7 +206,11 @@ pub struct AddAutoload {
 command!(
     AddAutoload,
     "add_autoload",
+    title = "Add autoload",
+    toolset = Project,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = Autoload
 );
 
@@ -202,6 +228,10 @@ pub struct RemoveAutoload {
 command!(
     RemoveAutoload,
     "remove_autoload",
+    title = "Remove autoload",
+    toolset = Project,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = Autoload
 );

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Properties, PropertyChanges, command};
 
-/// Create a resource of any Resource class (e.g. `RectangleShape2D`, `StandardMaterial3D`, `Theme`, `Curve`) and save it as a .tres file. Properties take edit_node's value forms. To give a node a new built-in resource instead, pass `{"type": "CircleShape2D", "radius": 8}` as the property value in edit_node.
+/// Create a .tres file holding a resource of any Resource class (e.g. `StandardMaterial3D`, `Theme`).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateResource {
@@ -24,7 +24,11 @@ pub struct CreateResource {
 command!(
     CreateResource,
     "create_resource",
+    title = "Create resource",
+    toolset = Resources,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = ResourceInfo
 );
 
@@ -38,6 +42,8 @@ pub struct GetResource {
 command!(
     GetResource,
     "get_resource",
+    title = "Read resource",
+    toolset = Resources,
     read_only = true,
     output = ResourceInfo
 );
@@ -62,6 +68,10 @@ pub struct SetResourceProperties {
 command!(
     SetResourceProperties,
     "set_resource_properties",
+    title = "Set resource properties",
+    toolset = Resources,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = ResourceInfo
 );

@@ -21,6 +21,8 @@ pub struct GetGameOutput {
 command!(
     GetGameOutput,
     "get_game_output",
+    title = "Game output",
+    toolset = Core,
     read_only = true,
     output = GameOutput
 );
@@ -54,6 +56,8 @@ pub struct GetGameErrors {
 command!(
     GetGameErrors,
     "get_game_errors",
+    title = "Game errors",
+    toolset = Core,
     read_only = true,
     output = GameErrors
 );

@@ -10,7 +10,7 @@ use crate::names::NodeName;
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateScene {
-    /// res:// path of the new .tscn file, e.g. `res://scenes/level.tscn`. Missing folders are created.
+    /// res:// path of the new .tscn; missing folders are created.
     pub scene_path: String,
     /// Class of the root node, e.g. `Node2D`, `Node3D`, `Control`.
     pub root_type: String,
@@ -24,7 +24,11 @@ pub struct CreateScene {
 command!(
     CreateScene,
     "create_scene",
+    title = "Create scene",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = SceneCreated
 );
 
@@ -45,6 +49,8 @@ pub struct OpenScene {
 command!(
     OpenScene,
     "open_scene",
+    title = "Open scene",
+    toolset = Core,
     read_only = true,
     output = SceneOpened
 );
@@ -68,7 +74,11 @@ pub struct SaveScene {
 command!(
     SaveScene,
     "save_scene",
+    title = "Save scene",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = SceneSaved
 );
 
@@ -83,7 +93,7 @@ pub struct SceneSaved {
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetSceneTree {
-    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Deepest level to list (root is 0); deeper children are only counted.
@@ -96,6 +106,8 @@ pub struct GetSceneTree {
 command!(
     GetSceneTree,
     "get_scene_tree",
+    title = "Scene tree",
+    toolset = Core,
     read_only = true,
     output = SceneTree
 );

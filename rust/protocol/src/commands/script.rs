@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Create or overwrite a GDScript file (written atomically), let the editor reload it, and report whether Godot parses it (with errors and lines). The file is written either way.
+/// Create or overwrite a GDScript file atomically; the editor reloads it and the answer says whether it parses (errors with lines).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteScript {
@@ -17,7 +17,11 @@ pub struct WriteScript {
 command!(
     WriteScript,
     "write_script",
+    title = "Write script",
+    toolset = Core,
     read_only = false,
+    destructive = true,
+    idempotent = true,
     output = ScriptWritten
 );
 
@@ -39,10 +43,10 @@ pub struct ScriptWritten {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachScript {
-    /// res:// path of the scene; defaults to the edited scene. Opened if it is not the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Path of the node from the scene root; `.` is the root.
+    /// Node path; `.` is the root.
     pub node_path: String,
     /// res:// path of the script, e.g. `res://player.gd`.
     pub script_path: String,
@@ -50,7 +54,11 @@ pub struct AttachScript {
 command!(
     AttachScript,
     "attach_script",
+    title = "Attach script",
+    toolset = Core,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = ScriptAttached
 );
 

@@ -6,15 +6,17 @@ use serde::{Deserialize, Serialize};
 use super::command;
 use crate::Readiness;
 
-/// List the Godot editors that are open on this machine, each with its session id, project and state. Pass a session id as `session` to any tool, or select_session once, when several are open.
+/// List the open Godot editors with their session id, project and state. With several open, pass `session` to any tool or call select_session.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListSessions {}
 command!(
     ListSessions,
     "list_sessions",
+    title = "List editors",
+    toolset = Sessions,
     read_only = true,
-    output = Sessions,
+output = Sessions,
     LOCAL: bool = true,
 );
 
@@ -28,8 +30,10 @@ pub struct SelectSession {
 command!(
     SelectSession,
     "select_session",
-    read_only = false,
-    output = Sessions,
+    title = "Select editor",
+    toolset = Sessions,
+    read_only = true,
+output = Sessions,
     LOCAL: bool = true,
 );
 

@@ -9,7 +9,7 @@ use super::command;
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListSignals {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -18,6 +18,8 @@ pub struct ListSignals {
 command!(
     ListSignals,
     "list_signals",
+    title = "List signals",
+    toolset = Signals,
     read_only = true,
     output = SignalList
 );
@@ -46,11 +48,11 @@ pub struct SignalTarget {
     pub flags: u32,
 }
 
-/// Connect a node's signal to a method of another (or the same) node; saved with the scene. The method must exist (e.g. in the target's script). One undo step.
+/// Connect a node's signal to an existing method of a node; saved with the scene. One undo step.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectSignal {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the emitting node.
@@ -68,7 +70,11 @@ pub struct ConnectSignal {
 command!(
     ConnectSignal,
     "connect_signal",
+    title = "Connect signal",
+    toolset = Signals,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = SignalConnection
 );
 
@@ -76,7 +82,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisconnectSignal {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the emitting node.
@@ -91,7 +97,11 @@ pub struct DisconnectSignal {
 command!(
     DisconnectSignal,
     "disconnect_signal",
+    title = "Disconnect signal",
+    toolset = Signals,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = SignalConnection
 );
 

@@ -15,6 +15,8 @@ pub struct ReadScript {
 command!(
     ReadScript,
     "read_script",
+    title = "Read script",
+    toolset = Scripts,
     read_only = true,
     output = ScriptSource
 );
@@ -38,7 +40,11 @@ pub struct PatchScript {
 command!(
     PatchScript,
     "patch_script",
+    title = "Patch script",
+    toolset = Scripts,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = ScriptChecked
 );
 
@@ -65,6 +71,8 @@ pub struct ValidateScript {
 command!(
     ValidateScript,
     "validate_script",
+    title = "Validate script",
+    toolset = Scripts,
     read_only = true,
     output = ScriptCheck
 );

@@ -12,10 +12,10 @@ use crate::names::NodeName;
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetNodeProperties {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Path of the node from the scene root; `.` is the root.
+    /// Node path; `.` is the root.
     pub node_path: String,
     /// Only these properties (any the node has, shown or not).
     #[serde(default)]
@@ -27,6 +27,8 @@ pub struct GetNodeProperties {
 command!(
     GetNodeProperties,
     "get_node_properties",
+    title = "Node properties",
+    toolset = Nodes,
     read_only = true,
     output = NodeProperties
 );
@@ -68,7 +70,7 @@ pub struct PropertyValue {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicateNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node to copy.
@@ -83,7 +85,11 @@ pub struct DuplicateNode {
 command!(
     DuplicateNode,
     "duplicate_node",
+    title = "Duplicate node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -91,7 +97,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -102,7 +108,11 @@ pub struct RenameNode {
 command!(
     RenameNode,
     "rename_node",
+    title = "Rename node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -110,7 +120,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveNode {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node to move.
@@ -127,7 +137,11 @@ pub struct MoveNode {
 command!(
     MoveNode,
     "move_node",
+    title = "Move node",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -144,7 +158,7 @@ pub struct NodePlaced {
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindNodes {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Name pattern, e.g. `Enemy*`; case-sensitive.
@@ -160,6 +174,8 @@ pub struct FindNodes {
 command!(
     FindNodes,
     "find_nodes",
+    title = "Find nodes",
+    toolset = Nodes,
     read_only = true,
     output = FoundNodes
 );
@@ -181,7 +197,7 @@ pub struct FoundNode {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstantiateScene {
-    /// res:// path of the scene to add to; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// res:// path of the .tscn to instance.
@@ -196,7 +212,11 @@ pub struct InstantiateScene {
 command!(
     InstantiateScene,
     "instantiate_scene",
+    title = "Instance scene",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = false,
     output = NodePlaced
 );
 
@@ -204,7 +224,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddToGroup {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -215,7 +235,11 @@ pub struct AddToGroup {
 command!(
     AddToGroup,
     "add_to_group",
+    title = "Add to group",
+    toolset = Nodes,
     read_only = false,
+    destructive = false,
+    idempotent = true,
     output = NodeGroups
 );
 
@@ -223,7 +247,7 @@ command!(
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveFromGroup {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Path of the node.
@@ -234,7 +258,11 @@ pub struct RemoveFromGroup {
 command!(
     RemoveFromGroup,
     "remove_from_group",
+    title = "Remove from group",
+    toolset = Nodes,
     read_only = false,
+    destructive = true,
+    idempotent = true,
     output = NodeGroups
 );
 

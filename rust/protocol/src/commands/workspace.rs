@@ -12,6 +12,8 @@ pub struct GetOpenScenes {}
 command!(
     GetOpenScenes,
     "get_open_scenes",
+    title = "Open scenes",
+    toolset = Editor,
     read_only = true,
     output = OpenScenes
 );
@@ -36,7 +38,11 @@ pub struct CloseScene {
 command!(
     CloseScene,
     "close_scene",
+    title = "Close scene",
+    toolset = Editor,
     read_only = false,
+    destructive = true,
+    idempotent = false,
     output = OpenScenes
 );
 
@@ -47,6 +53,8 @@ pub struct GetSelection {}
 command!(
     GetSelection,
     "get_selection",
+    title = "Selection",
+    toolset = Editor,
     read_only = true,
     output = Selection
 );
@@ -61,7 +69,7 @@ pub struct Selection {
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectNodes {
-    /// res:// path of the scene; defaults to the edited scene.
+    /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
     /// Paths of the nodes; empty clears the selection.
@@ -70,6 +78,8 @@ pub struct SelectNodes {
 command!(
     SelectNodes,
     "select_nodes",
+    title = "Select nodes",
+    toolset = Editor,
     read_only = true,
     output = Selection
 );

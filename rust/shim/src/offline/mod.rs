@@ -5,8 +5,8 @@
 //! `godot-mcp-tscn` (node types and properties checked against Godot's class
 //! list), and writes the file atomically, so `save_scene` has nothing left to
 //! do. Results have the live tools' shapes plus `"mode": "offline"`. The
-//! project is `GODOT_MCP_PROJECT`, else the nearest folder above the current
-//! one holding `project.godot`. Which commands work offline is [`router`].
+//! project is `GODOT_MCP_PROJECT`, else the nearest folder holding
+//! `project.godot` above the current one or `CLAUDE_PROJECT_DIR`. Which commands work offline is [`router`].
 
 mod nodes;
 mod scenes;
@@ -62,10 +62,14 @@ fn project() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(PROJECT_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors()
-        .find(|d| d.join("project.godot").is_file())
-        .map(Path::to_path_buf)
+    godot_mcp_protocol::discovery::client_places()
+        .iter()
+        .find_map(|place| {
+            place
+                .ancestors()
+                .find(|d| d.join("project.godot").is_file())
+                .map(Path::to_path_buf)
+        })
 }
 
 /// The project folder offline handlers work in.
