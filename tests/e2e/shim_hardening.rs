@@ -41,6 +41,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("shim_discovery_ignores_hostile_entries", hostile_discovery),
         ("shim_refuses_an_open_runtime_dir", open_runtime_dir),
         ("shim_refuses_an_editor_without_proof", impostor),
+        (
+            "shim_editor_refuses_an_open_runtime_dir",
+            editor_open_runtime_dir,
+        ),
     ];
     if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
         return;
@@ -582,6 +586,45 @@ fn impostor(h: &H) -> Test<'_> {
         ensure!(sent.is_empty(), "the impostor received {sent:?}");
         ensure!(failed, "the impostor's answer was passed on: {body}");
         ensure!(body["error"]["code"] == "UNAUTHORIZED", "{body}");
+        Ok(())
+    })
+}
+
+fn editor_open_runtime_dir(_: &H) -> Test<'_> {
+    Box::pin(async move {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir("editor-open")?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
+            .map_err(|e| e.to_string())?;
+        let project = sample_project_copy("shim-open-dir")?;
+        let started = Editor::start(
+            &godot_binary()?,
+            &project,
+            EditorOptions {
+                runtime_dir: Some(dir.clone()),
+                startup_timeout: Duration::from_secs(30),
+                ..EditorOptions::default()
+            },
+        );
+        ensure!(
+            started.is_err(),
+            "the editor announced itself in a 0777 directory"
+        );
+        let log = std::fs::read_to_string(project.with_extension("editor.log")).unwrap_or_default();
+        ensure!(
+            log.contains("cannot write the discovery file") && log.contains("0777"),
+            "no clear refusal in the editor log: {}",
+            log.lines()
+                .filter(|l| l.contains("godot-mcp"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        ensure!(left.is_empty(), "written anyway: {left:?}");
         Ok(())
     })
 }
