@@ -426,8 +426,11 @@ async fn connection(
     drop(pass);
     let mut welcome = shared.identity.welcome.clone();
     welcome.readiness = Readiness::from_u8(shared.readiness.load(Ordering::Acquire));
-    // Shows the client this is the editor its discovery record names.
-    welcome.proof = godot_mcp_protocol::wire::proof(&shared.identity.token, &hello.nonce);
+    // Shows the client this is the editor its discovery record names; a
+    // client that sent no nonce (an older one) gets the welcome it knows.
+    if !hello.nonce.is_empty() {
+        welcome.proof = godot_mcp_protocol::wire::proof(&shared.identity.token, &hello.nonce);
+    }
     if sink.send(Message::text(encode(&welcome))).await.is_err() {
         return;
     }
