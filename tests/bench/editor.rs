@@ -38,7 +38,15 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let quick = std::env::args().any(|a| a == "--quick");
-    match runtime.block_on(run(quick)) {
+    let trees_only = std::env::args().any(|a| a == "--trees");
+    let work = async {
+        if trees_only {
+            trees_alone().await
+        } else {
+            run(quick).await
+        }
+    };
+    match runtime.block_on(work) {
         Ok(()) => {}
         Err(e) => {
             eprintln!("bench failed: {e}");
@@ -168,53 +176,7 @@ async fn run(quick: bool) -> Result {
     row["editor_cpu_pct"] = json!(pct(cpu_ticks(pid)? - cpu_before, t.elapsed()));
     report.add("get_editor_state x sequential, MCP stdio", row);
 
-    // Scene trees.
-    for n in SIZES {
-        let scene = format!("res://bench_{n}.tscn");
-        mcp.call("open_scene", json!({"scene_path": scene}))
-            .await
-            .map_err(|e| format!("open {scene}: {e}"))?;
-        settle(&mut raw).await?;
-        let reps = match (quick, n) {
-            (true, _) => 5,
-            (false, 20_000) => 10,
-            _ => 30,
-        };
-        let mut mcp_times = Vec::new();
-        let mut bytes = 0;
-        for _ in 0..reps {
-            let t = Instant::now();
-            let tree = mcp
-                .call("get_scene_tree", json!({}))
-                .await
-                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
-            mcp_times.push(t.elapsed());
-            if tree["node_count"] != n {
-                return Err(format!("{scene}: node_count {}", tree["node_count"]));
-            }
-        }
-        let mut raw_times = Vec::new();
-        for _ in 0..reps {
-            let t = Instant::now();
-            raw.request(1, "get_scene_tree", json!({})).await?;
-            let text = raw.recv_text(Duration::from_secs(60)).await?;
-            raw_times.push(t.elapsed());
-            bytes = text.len();
-        }
-        let perf = raw_call(&mut raw, "get_performance", json!({})).await?;
-        let m = stats(&mcp_times);
-        let r = stats(&raw_times);
-        report.add(
-            &format!("get_scene_tree {n} nodes"),
-            json!({
-                "mcp_p50_ms": m["p50_ms"], "mcp_p99_ms": m["p99_ms"],
-                "raw_p50_ms": r["p50_ms"], "raw_p99_ms": r["p99_ms"],
-                "bytes": bytes,
-                "max_request_ms_per_frame": perf["request_time"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
-                "max_frame_ms": perf["active_frames"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
-            }),
-        );
-    }
+    scene_trees(&mcp, &mut raw, &mut report, if quick { 5 } else { 30 }).await?;
 
     // Edits: add a node, then edit it; one undo step each.
     mcp.call("open_scene", json!({"scene_path": "res://bench_50.tscn"}))
@@ -339,6 +301,81 @@ async fn run(quick: bool) -> Result {
     if std::env::var_os("BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&base);
     }
+    Ok(())
+}
+
+/// `get_scene_tree` of each size, through MCP and raw, `reps` times each.
+/// Through MCP it is timed twice: up to the parsed tool result (what every
+/// client does), and with the answer's text parsed as JSON too.
+async fn scene_trees(mcp: &Mcp, raw: &mut RawClient, report: &mut Report, reps: usize) -> Result {
+    for n in SIZES {
+        let scene = format!("res://bench_{n}.tscn");
+        mcp.call("open_scene", json!({"scene_path": scene}))
+            .await
+            .map_err(|e| format!("open {scene}: {e}"))?;
+        settle(raw).await?;
+        let reps = if n == 20_000 { reps.min(10) } else { reps };
+        let mut mcp_times = Vec::new();
+        let mut result_times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..reps {
+            let t = Instant::now();
+            let result = mcp
+                .call_result("get_scene_tree", json!({}))
+                .await
+                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
+            result_times.push(t.elapsed());
+            let t = Instant::now();
+            let tree = mcp
+                .call("get_scene_tree", json!({}))
+                .await
+                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
+            mcp_times.push(t.elapsed());
+            if tree["node_count"] != n || result.is_error == Some(true) {
+                return Err(format!("{scene}: node_count {}", tree["node_count"]));
+            }
+        }
+        let mut raw_times = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            raw.request(1, "get_scene_tree", json!({})).await?;
+            let text = raw.recv_text(Duration::from_secs(60)).await?;
+            raw_times.push(t.elapsed());
+            bytes = text.len();
+        }
+        let perf = raw_call(raw, "get_performance", json!({})).await?;
+        let m = stats(&mcp_times);
+        let unparsed = stats(&result_times);
+        let r = stats(&raw_times);
+        report.add(
+            &format!("get_scene_tree {n} nodes"),
+            json!({
+                "mcp_p50_ms": m["p50_ms"], "mcp_p99_ms": m["p99_ms"],
+                "mcp_text_unparsed_p50_ms": unparsed["p50_ms"],
+                "raw_p50_ms": r["p50_ms"], "raw_p99_ms": r["p99_ms"],
+                "bytes": bytes,
+                "max_request_ms_per_frame": perf["request_time"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+                "max_frame_ms": perf["active_frames"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+            }),
+        );
+    }
+    Ok(())
+}
+
+/// `--trees`: only the scene trees, on one editor, with full repetitions.
+async fn trees_alone() -> Result {
+    let godot = godot_binary()?;
+    let base = std::env::temp_dir().join(format!("godot-mcp-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let with = generate(&base.join("with"), true)?;
+    let editor = start(&godot, &with, &[])?;
+    let mut raw = RawClient::connect(&editor).await?;
+    let mcp = Mcp::start(editor.port).await?;
+    let mut report = Report::default();
+    scene_trees(&mcp, &mut raw, &mut report, 30).await?;
+    mcp.close().await;
+    drop(editor);
+    let _ = std::fs::remove_dir_all(&base);
     Ok(())
 }
 

@@ -12,6 +12,7 @@ mod offline;
 mod reads;
 mod see;
 mod session;
+mod shim_hardening;
 mod speed;
 mod tools;
 mod transport;
@@ -109,6 +110,7 @@ fn main() {
         foundation::run(&mut suite, filter.as_deref()).await;
         transport::run(&mut suite, filter.as_deref()).await;
         hardening::run(&mut suite, filter.as_deref()).await;
+        shim_hardening::run(&mut suite, filter.as_deref()).await;
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;

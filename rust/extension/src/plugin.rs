@@ -159,6 +159,7 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
         protocol_version: PROTOCOL_VERSION,
         readiness: watch::readiness(),
         editor_pid: pid,
+        proof: String::new(),
     };
     let server = Server::start(
         port,

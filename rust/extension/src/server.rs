@@ -407,22 +407,30 @@ async fn connection(
         Some(Ok(Message::Text(text))) => Hello::accept(text.as_str(), &shared.identity.token),
         _ => Hello::accept("", &shared.identity.token),
     };
-    if let Err(refusal) = hello {
-        let _ = sink
-            .send(Message::text(encode(&Response::<Raw>::err(None, refusal))))
-            .await;
-        let _ = sink
-            .send(Message::Close(Some(CloseFrame {
-                code: CloseCode::Policy,
-                reason: "handshake refused".into(),
-            })))
-            .await;
-        return;
-    }
+    let hello = match hello {
+        Ok(hello) => hello,
+        Err(refusal) => {
+            let _ = sink
+                .send(Message::text(encode(&Response::<Raw>::err(None, refusal))))
+                .await;
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code: CloseCode::Policy,
+                    reason: "handshake refused".into(),
+                })))
+                .await;
+            return;
+        }
+    };
     budget.lift();
     drop(pass);
     let mut welcome = shared.identity.welcome.clone();
     welcome.readiness = Readiness::from_u8(shared.readiness.load(Ordering::Acquire));
+    // Shows the client this is the editor its discovery record names; a
+    // client that sent no nonce (an older one) gets the welcome it knows.
+    if !hello.nonce.is_empty() {
+        welcome.proof = godot_mcp_protocol::wire::proof(&shared.identity.token, &hello.nonce);
+    }
     if sink.send(Message::text(encode(&welcome))).await.is_err() {
         return;
     }

@@ -144,9 +144,16 @@ impl Discovery {
         dir.join(format!("{}.json", self.session_id.replace('@', "_")))
     }
 
-    /// Writes the record atomically, readable by the user only.
+    /// Writes the record atomically, readable by the user only, into a
+    /// directory private to the user (created so when missing).
     pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
         create_private_dir(dir)?;
+        if let Err(why) = check_dir(dir) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("{why}; {DIR_HINT}"),
+            ));
+        }
         let path = self.path_in(dir);
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::paths::write_atomically_private(&path, &text)?;
@@ -167,31 +174,138 @@ impl Discovery {
         found
     }
 
-    /// Every live editor's record; stale and unreadable files are removed.
+    /// Every live editor's record in `dir`. Only regular files named like
+    /// a record, owned by the user and small, are read (never through a
+    /// link, and never blocking on a FIFO); a directory others may write to
+    /// is not read at all (see [`check_dir`]). A record whose editor is
+    /// gone is removed; nothing else is.
     pub fn list(dir: &Path) -> Vec<Discovery> {
+        if check_dir(dir).is_err() {
+            return Vec::new();
+        }
         let Ok(entries) = std::fs::read_dir(dir) else {
             return Vec::new();
         };
         let mut found: Vec<Discovery> = entries
             .flatten()
+            .filter(|e| e.file_name().to_str().is_some_and(is_record_name))
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .filter_map(|path| {
-                let record = std::fs::read(&path)
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<Discovery>(&b).ok());
-                match record {
-                    Some(d) if process_alive(d.pid) => Some(d),
-                    _ => {
-                        let _ = std::fs::remove_file(&path);
-                        None
-                    }
+                let record = read_record(&path)?;
+                if process_alive(record.pid) {
+                    Some(record)
+                } else {
+                    let _ = std::fs::remove_file(&path);
+                    None
                 }
             })
             .collect();
         found.sort_by(|a, b| a.session_id.cmp(&b.session_id));
         found
     }
+}
+
+/// What a user is told to do about a refused runtime directory.
+pub const DIR_HINT: &str = "the discovery directory must belong to you with mode 0700: \
+chmod 700 it, or remove it and restart the editor (GODOT_MCP_RUNTIME_DIR names another)";
+
+/// The largest record read; a real one is a few hundred bytes.
+const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// `<project-slug>_<4 hex>.json`, the name [`Discovery::path_in`] gives.
+fn is_record_name(name: &str) -> bool {
+    let Some((slug, hex)) = name
+        .strip_suffix(".json")
+        .and_then(|stem| stem.rsplit_once('_'))
+    else {
+        return false;
+    };
+    (1..=40).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && hex.len() == 4
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Why a discovery directory may not be trusted: it is a link, not a
+/// directory, not the user's, or others may write to or read it. A
+/// missing directory is fine (there is nothing in it).
+pub fn check_dir(dir: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = match std::fs::symlink_metadata(dir) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(format!("{} cannot be read: {e}", dir.display())),
+        };
+        if !meta.file_type().is_dir() {
+            return Err(format!("{} is not a directory", dir.display()));
+        }
+        if let Some(uid) = current_uid()
+            && meta.uid() != uid
+        {
+            return Err(format!(
+                "{} belongs to user {}, not to you ({uid})",
+                dir.display(),
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o777;
+        if mode != 0o700 {
+            return Err(format!("{} has mode {mode:04o}, not 0700", dir.display()));
+        }
+    }
+    let _ = dir;
+    Ok(())
+}
+
+/// Reads one record: a regular file of the user's, opened without
+/// following a link and without blocking (a FIFO opens at once and is then
+/// refused), at most [`MAX_RECORD_BYTES`].
+fn read_record(path: &Path) -> Option<Discovery> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.file_type().is_file() || meta.len() > MAX_RECORD_BYTES {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if current_uid().is_some_and(|uid| meta.uid() != uid) {
+            return None;
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return None;
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// This process's user id, where it can be read without unsafe code.
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The owner of /proc/self is this process's user.
+        std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -281,6 +395,53 @@ mod tests {
     }
 
     #[test]
+    fn only_record_names_are_read() {
+        assert!(is_record_name("godot-mcp-sample_0ab1.json"));
+        assert!(is_record_name("a_ffff.json"));
+        for name in [
+            "package.json",
+            "fifo.json",
+            "_0ab1.json",
+            "A_0ab1.json",
+            "a_0ab.json",
+            "a_0abg.json",
+            "a_0ab1.json.tmp",
+            "../a_0ab1.json",
+        ] {
+            assert!(!is_record_name(name), "{name}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_open_directory_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("godot-mcp-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let why = check_dir(&dir).unwrap_err();
+        assert!(why.contains("0777"), "{why}");
+        let record = Discovery {
+            session_id: "a@0001".into(),
+            port: 6505,
+            token: "t".into(),
+            project_path: "/p".into(),
+            project_name: "a".into(),
+            pid: std::process::id(),
+            protocol_version: 1,
+        };
+        assert!(record.write(&dir).is_err());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        record.write(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(Discovery::list(&dir).is_empty());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(Discovery::list(&dir).len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn records_round_trip_and_stale_ones_are_cleaned() {
         let dir = std::env::temp_dir().join(format!("godot-mcp-discovery-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -300,7 +461,8 @@ mod tests {
         };
         let live_path = live.write(&dir).unwrap();
         let dead_path = dead.write(&dir).unwrap();
-        std::fs::write(dir.join("junk.json"), "{").unwrap();
+        std::fs::write(dir.join("junk_0003.json"), "{").unwrap();
+        std::fs::write(dir.join("package.json"), "{}").unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -308,7 +470,9 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(Discovery::list(&dir), vec![live]);
-        assert!(!dead_path.exists() && !dir.join("junk.json").exists());
+        // Only a record of a dead editor is removed.
+        assert!(!dead_path.exists());
+        assert!(dir.join("junk_0003.json").exists() && dir.join("package.json").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

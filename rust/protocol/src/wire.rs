@@ -1,8 +1,11 @@
 //! The JSON text frames exchanged over the WebSocket.
 //!
 //! A connection opens with a handshake: the client's first frame is a
-//! [`Hello`] carrying the editor's per-launch token, and the editor answers
-//! with a [`Welcome`] or refuses with an error [`Response`] and closes.
+//! [`Hello`] carrying the editor's per-launch token and a fresh nonce, and
+//! the editor answers with a [`Welcome`] that proves it holds the token too
+//! (an HMAC of the nonce, see [`proof`]), or refuses with an error
+//! [`Response`] and closes. A client sends nothing more to an editor that
+//! cannot prove it: a planted discovery record could point anywhere.
 //! After that, client to editor: [`Request`]. Editor to client: a
 //! [`Response`] to each request, stamped with the editor's [`Readiness`],
 //! and unsolicited [`Event`]s.
@@ -21,6 +24,10 @@ pub struct Hello {
     pub client_version: String,
     /// The editor's per-launch token, read from its discovery file.
     pub token: String,
+    /// Random hex chosen by the client for this connection; the welcome's
+    /// `proof` answers it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nonce: String,
 }
 
 /// The editor's answer to an accepted [`Hello`].
@@ -36,6 +43,36 @@ pub struct Welcome {
     pub protocol_version: u32,
     pub readiness: Readiness,
     pub editor_pid: u32,
+    /// [`proof`] of the hello's nonce with the token.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub proof: String,
+}
+
+/// HMAC-SHA256 of `nonce` keyed with `token`, in lowercase hex: shows that
+/// whoever sent it knows the token, without revealing it.
+pub fn proof(token: &str, nonce: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(token.as_bytes())
+        .expect("HMAC takes keys of any length");
+    mac.update(nonce.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `claimed` is the [`proof`] of `nonce` with `token`, compared in
+/// constant time. An empty nonce proves nothing.
+pub fn proves(token: &str, nonce: &str, claimed: &str) -> bool {
+    let expected = proof(token, nonce);
+    !nonce.is_empty()
+        && expected.len() == claimed.len()
+        && expected
+            .bytes()
+            .zip(claimed.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// What the editor can do right now, computed live.
@@ -89,7 +126,7 @@ impl Hello {
                 return refuse(
                     ErrorCode::Unauthorized,
                     format!("the first frame must be a hello: {e}"),
-                    r#"send {"protocol_version", "client_name", "client_version", "token"} first"#,
+                    r#"send {"protocol_version", "client_name", "client_version", "token", "nonce"} first"#,
                 );
             }
         };
@@ -172,7 +209,7 @@ fn empty_object() -> Value {
 /// `R` is how the result is held: a JSON tree for readers, and for the
 /// editor, which answers with already-encoded text, a raw JSON value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, bound(deserialize = "R: Deserialize<'de>"))]
 pub struct Response<R = Value> {
     /// The request's id; `null` when the request was too malformed to have one.
     pub id: Option<u64>,
@@ -226,17 +263,25 @@ impl<R> Response<R> {
     }
 }
 
-impl Response {
-    /// The outcome as a `Result`, treating an inconsistent frame as an error.
-    pub fn into_result(self) -> Result<Value, ErrorBody> {
+impl<R> Response<R> {
+    /// The outcome as a `Result` (a success may lack a result), treating an
+    /// inconsistent frame as an error.
+    pub fn outcome(self) -> Result<Option<R>, ErrorBody> {
         match (self.success, self.result, self.error) {
-            (true, result, _) => Ok(result.unwrap_or(Value::Null)),
+            (true, result, _) => Ok(result),
             (false, _, Some(error)) => Err(error),
             (false, _, None) => Err(ErrorBody::new(
                 ErrorCode::InternalError,
                 "the editor reported a failure without an error body",
             )),
         }
+    }
+}
+
+impl Response {
+    /// The outcome as a `Result`, a missing result read as `null`.
+    pub fn into_result(self) -> Result<Value, ErrorBody> {
+        self.outcome().map(|r| r.unwrap_or(Value::Null))
     }
 }
 
@@ -265,20 +310,21 @@ pub mod events {
     pub const EVENTS_LOST: &str = "events_lost";
 }
 
-/// Any frame the editor sends.
+/// Any frame the editor sends; `R` holds a response's result as in [`Response`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum ServerMessage {
-    Response(Response),
+pub enum ServerMessage<R = Value> {
+    Response(Response<R>),
     Event(Event),
 }
 
-impl ServerMessage {
+impl<R: serde::de::DeserializeOwned> ServerMessage<R> {
     /// Decodes a frame from the editor. Tries a response first: it refuses
     /// an event at its first key, whereas serde's untagged matching would
     /// buffer a whole (possibly megabytes large) answer before parsing it.
-    pub fn decode(text: &str) -> serde_json::Result<ServerMessage> {
-        serde_json::from_str::<Response>(text)
+    /// With `R` a raw value, a result is kept as the editor's text, unparsed.
+    pub fn decode(text: &str) -> serde_json::Result<ServerMessage<R>> {
+        serde_json::from_str::<Response<R>>(text)
             .map(ServerMessage::Response)
             .or_else(|response_error| {
                 serde_json::from_str::<Event>(text)
@@ -350,14 +396,38 @@ mod tests {
     }
 
     #[test]
+    fn a_proof_shows_the_token_for_this_nonce_only() {
+        let p = proof("token", "nonce");
+        // RFC 2104 HMAC-SHA256, as computed by any other implementation.
+        assert_eq!(
+            proof("key", "The quick brown fox jumps over the lazy dog"),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+        assert!(proves("token", "nonce", &p));
+        assert!(!proves("token", "other", &p));
+        assert!(!proves("other", "nonce", &p));
+        assert!(!proves("token", "", &proof("token", "")));
+        assert!(!proves("token", "nonce", ""));
+    }
+
+    #[test]
     fn server_message_tells_events_from_responses() {
-        let m = ServerMessage::decode(r#"{"event":"scene_changed","data":{}}"#).unwrap();
+        let m = ServerMessage::<Value>::decode(r#"{"event":"scene_changed","data":{}}"#).unwrap();
         assert!(matches!(m, ServerMessage::Event(_)));
-        let m = ServerMessage::decode(r#"{"id":1,"success":true,"result":null}"#).unwrap();
+        let m = ServerMessage::<Value>::decode(r#"{"id":1,"success":true,"result":null}"#).unwrap();
         assert!(matches!(m, ServerMessage::Response(_)));
-        let m = ServerMessage::decode(r#"{"success":true,"id":1,"result":{"event":1}}"#).unwrap();
+        let m = ServerMessage::<Value>::decode(r#"{"success":true,"id":1,"result":{"event":1}}"#)
+            .unwrap();
         assert!(matches!(m, ServerMessage::Response(_)));
-        let e = ServerMessage::decode(r#"{"id":1}"#).unwrap_err();
+        let m = ServerMessage::<Box<serde_json::value::RawValue>>::decode(
+            r#"{"id":1,"success":true,"result":{"a": [1, 2]}}"#,
+        )
+        .unwrap();
+        let ServerMessage::Response(r) = m else {
+            panic!("not a response")
+        };
+        assert_eq!(r.outcome().unwrap().unwrap().get(), r#"{"a": [1, 2]}"#);
+        let e = ServerMessage::<Value>::decode(r#"{"id":1}"#).unwrap_err();
         assert!(e.to_string().contains("success"), "{e}");
     }
 }

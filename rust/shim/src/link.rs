@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_protocol::discovery::Discovery;
-use godot_mcp_protocol::wire::version_mismatch;
+use godot_mcp_protocol::wire::{self, version_mismatch};
 use godot_mcp_protocol::{
     ErrorBody, ErrorCode, Event, Handshake, Hello, PROTOCOL_VERSION, Readiness, Request, Response,
     ServerMessage, Welcome, events,
 };
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{Mutex, Notify, broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -58,14 +59,28 @@ pub struct Picture {
     pub readiness: Option<Readiness>,
 }
 
-/// A successful answer, with what the editor said about its state.
+/// A successful answer, with what the editor said about its state. The
+/// result stays the editor's JSON text: most answers pass through unread.
 #[derive(Debug)]
 pub struct Answer {
-    pub result: Value,
+    pub result: Box<RawValue>,
     pub notice: Option<String>,
 }
 
-type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Response>>>>;
+type Pending = Arc<std::sync::Mutex<HashMap<u64, oneshot::Sender<Response<Box<RawValue>>>>>>;
+
+/// Forgets a call's waiter when the call ends, however it ends (answered,
+/// timed out, or cancelled by the client), so nothing waits for nothing.
+struct Waiting {
+    pending: Pending,
+    id: u64,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        lock(&self.pending).remove(&self.id);
+    }
+}
 
 struct Connection {
     outbound: mpsc::UnboundedSender<String>,
@@ -140,7 +155,7 @@ impl EditorLink {
         })
         .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
         let (tx, rx) = oneshot::channel();
-        {
+        let _waiting = {
             let mut state = self.state.lock().await;
             if !state.connection.as_ref().is_some_and(Connection::is_open) {
                 if let Some(until) = state.open_until.filter(|t| *t > Instant::now()) {
@@ -152,35 +167,35 @@ impl EditorLink {
             lock(&conn.pending).insert(id, tx);
             // The reader marks the link dead before failing waiters, so a
             // waiter added after that is caught here instead of timing out.
+            let waiting = Waiting {
+                pending: Arc::clone(&conn.pending),
+                id,
+            };
             if !conn.is_open() || conn.outbound.send(text).is_err() {
-                lock(&conn.pending).remove(&id);
                 return Err(interrupted(action));
             }
-        }
+            waiting
+        };
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(response)) => {
                 let notice = response.notice.clone();
-                response
-                    .into_result()
-                    .map(|result| Answer { result, notice })
+                response.outcome().map(|result| Answer {
+                    result: result.unwrap_or_else(null),
+                    notice,
+                })
             }
             Ok(Err(_)) => Err(interrupted(action)),
-            Err(_) => {
-                if let Some(conn) = self.state.lock().await.connection.as_ref() {
-                    lock(&conn.pending).remove(&id);
-                }
-                Err(ErrorBody::new(
-                    ErrorCode::Timeout,
-                    format!(
-                        "{action}: the editor did not answer within {} s",
-                        timeout.as_secs()
-                    ),
-                )
-                .with_hint(
-                    "the editor may be busy (importing, or a modal dialog is open); \
-                     the action may still complete: check with get_editor_state before retrying",
-                ))
-            }
+            Err(_) => Err(ErrorBody::new(
+                ErrorCode::Timeout,
+                format!(
+                    "{action}: the editor did not answer within {} s",
+                    timeout.as_secs()
+                ),
+            )
+            .with_hint(
+                "the editor may be busy (importing, or a modal dialog is open); \
+                 the action may still complete: check with get_editor_state before retrying",
+            )),
         }
     }
 
@@ -240,7 +255,11 @@ impl EditorLink {
     }
 
     async fn connect(self: &Arc<Self>) -> Result<Connection, ErrorBody> {
-        let target = (self.locate)()?;
+        // Reading discovery records touches the file system: not on a worker.
+        let link = Arc::clone(self);
+        let target = tokio::task::spawn_blocking(move || (link.locate)())
+            .await
+            .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))??;
         let url = format!("ws://127.0.0.1:{}", target.port);
         let attempt = tokio::time::timeout(
             CONNECT_TIMEOUT,
@@ -253,11 +272,13 @@ impl EditorLink {
             Err(_) => return Err(not_connected(&url, "connection attempt timed out")),
         };
         let (mut sink, mut source) = ws.split();
+        let nonce = nonce()?;
         let hello = Hello {
             protocol_version: PROTOCOL_VERSION,
             client_name: "godot-mcp".into(),
             client_version: env!("CARGO_PKG_VERSION").into(),
             token: target.token.clone(),
+            nonce: nonce.clone(),
         };
         let hello = serde_json::to_string(&hello).unwrap_or_default();
         sink.send(Message::text(hello))
@@ -277,6 +298,18 @@ impl EditorLink {
             let _ = sink.close().await;
             return Err(ErrorBody::new(ErrorCode::ProtocolMismatch, message)
                 .with_hint("install matching versions of the godot-mcp binary and the addon"));
+        }
+        // Nothing is sent to a listener that does not hold the record's token.
+        if !wire::proves(&target.token, &nonce, &welcome.proof) {
+            let _ = sink.close().await;
+            return Err(ErrorBody::new(
+                ErrorCode::Unauthorized,
+                format!("the listener at {url} did not prove it holds the editor's token; nothing was sent to it"),
+            )
+            .with_hint(
+                "its discovery record may be planted or stale: restart the editor; \
+                 if the addon is older than the godot-mcp binary, update addons/godot_mcp",
+            ));
         }
         {
             let mut picture = lock(&self.picture);
@@ -305,7 +338,7 @@ impl EditorLink {
                 let Message::Text(text) = message else {
                     continue;
                 };
-                match ServerMessage::decode(text.as_str()) {
+                match ServerMessage::<Box<RawValue>>::decode(text.as_str()) {
                     Ok(ServerMessage::Response(response)) => {
                         if let (Some(link), Some(readiness)) = (link.upgrade(), response.readiness)
                         {
@@ -358,6 +391,18 @@ impl EditorLink {
         }
         let _ = self.events.send(LinkEvent::Editor(event));
     }
+}
+
+/// 32 random bytes in hex, for one hello.
+fn nonce() -> Result<String, ErrorBody> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ErrorBody::new(ErrorCode::InternalError, format!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".into()).expect("null is JSON")
 }
 
 fn refused(response: Response) -> ErrorBody {

@@ -16,6 +16,7 @@ mod server;
 mod sessions;
 #[cfg(test)]
 mod snapshot;
+mod stdio;
 
 use std::process::ExitCode;
 
@@ -98,7 +99,7 @@ fn run(selection: Selection) -> Result<(), ShimError> {
     runtime.block_on(async move {
         let handler = server::GodotMcp::new(sessions::Registry::new(port), selection);
         let service = handler
-            .serve(rmcp::transport::stdio())
+            .serve(stdio::stdio())
             .await
             .map_err(|e| ShimError::Mcp(e.to_string()))?;
         service

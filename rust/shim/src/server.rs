@@ -127,6 +127,7 @@ impl GodotMcp {
         spec: &CommandSpec,
         mut params: Value,
         peer: &Peer<RoleServer>,
+        cancelled: impl Future<Output = ()>,
     ) -> CallToolResult {
         if !spec.read_only && lock(&self.selection).read_only {
             return error_result(
@@ -147,25 +148,24 @@ impl GodotMcp {
         if let Err(error) = spec.validate(&params) {
             return error_result(&error);
         }
-        let outcome = match self.registry.resolve(session.as_deref()) {
-            Ok(link) => link.call(spec.name, params.clone(), spec.timeout).await,
+        let outcome = match self.resolve(session).await {
+            Ok(link) => {
+                // A call the client cancelled stops waiting for the editor;
+                // its late answer is dropped.
+                tokio::select! {
+                    answer = link.call(spec.name, params.clone(), spec.timeout) => answer,
+                    () = cancelled => return error_result(&cancelled_error(spec.name)),
+                }
+            }
             Err(error) => Err(error),
         };
-        // Without an editor, scene tools still work on the files.
-        let outcome = outcome.or_else(|error| {
-            crate::offline::fallback(spec.name, params, error).map(|result| Answer {
-                result,
-                notice: None,
-            })
-        });
         match outcome {
-            Ok(mut answer) => {
-                if let (Some(notice), Value::Object(map)) = (answer.notice, &mut answer.result) {
-                    map.insert("note".into(), Value::String(notice));
-                }
-                success(answer.result)
-            }
-            Err(error) => error_result(&error),
+            Ok(answer) => answered(answer),
+            // Without an editor, scene tools still work on the files.
+            Err(error) => match crate::offline::fallback(spec.name, params, error) {
+                Ok(result) => success(result),
+                Err(error) => error_result(&error),
+            },
         }
     }
 
@@ -180,8 +180,15 @@ impl GodotMcp {
             selection: Arc::clone(&self.selection),
             list_changed: false,
         };
-        let outcome = crate::local::router().call_now(&mut local, spec.name, params);
-        if local.list_changed {
+        // They read discovery records: off the runtime's workers.
+        let name = spec.name;
+        let (outcome, list_changed) = tokio::task::spawn_blocking(move || {
+            let outcome = crate::local::router().call_now(&mut local, name, params);
+            (outcome, local.list_changed)
+        })
+        .await
+        .unwrap_or_else(|e| (Err(internal(&e)), false));
+        if list_changed {
             // Clients that follow it list the new tools at once.
             let _ = peer.notify_tool_list_changed().await;
             let open: Vec<SubscriptionSink> = lock(&self.sinks).clone();
@@ -194,6 +201,18 @@ impl GodotMcp {
             Ok(value) => success(value),
             Err(error) => error_result(&error),
         }
+    }
+
+    /// The editor a call goes to, found through discovery records read
+    /// off the runtime's workers.
+    async fn resolve(
+        &self,
+        session: Option<String>,
+    ) -> Result<Arc<crate::link::EditorLink>, ErrorBody> {
+        let registry = Arc::clone(&self.registry);
+        tokio::task::spawn_blocking(move || registry.resolve(session.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(internal(&e)))
     }
 
     fn listed(&self) -> Vec<Tool> {
@@ -247,6 +266,35 @@ pub fn tools(selection: &Selection) -> Vec<Tool> {
 /// The tool list as compact JSON, exactly as `tools/list` sends it.
 pub fn tools_json(selection: &Selection) -> String {
     serde_json::to_string(&json!({ "tools": tools(selection) })).unwrap_or_default()
+}
+
+/// The editor's answer as a tool result. The editor's compact JSON text
+/// becomes the text block as it is, unparsed (a 2,000-node tree is over a
+/// megabyte); only an answer that may hold an image, or comes with a
+/// notice, is read and rebuilt.
+fn answered(answer: Answer) -> CallToolResult {
+    let image_key = format!("\"{}\"", image::IMAGE_FIELD);
+    if answer.notice.is_none() && !answer.result.get().contains(&image_key) {
+        let text: Box<str> = answer.result.into();
+        return CallToolResult::success(vec![ContentBlock::text(String::from(text))]);
+    }
+    let mut value: Value = serde_json::from_str(answer.result.get()).unwrap_or(Value::Null);
+    if let (Some(notice), Value::Object(map)) = (answer.notice, &mut value) {
+        map.insert("note".into(), Value::String(notice));
+    }
+    success(value)
+}
+
+fn internal(e: &tokio::task::JoinError) -> ErrorBody {
+    ErrorBody::new(ErrorCode::InternalError, format!("the shim failed: {e}"))
+}
+
+fn cancelled_error(action: &str) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::TransportInterrupted,
+        format!("{action}: cancelled by the client"),
+    )
+    .with_hint("the action may or may not have run; check the editor state before retrying")
 }
 
 /// A successful result: the answer as one text block of compact JSON. An
@@ -316,7 +364,10 @@ impl ServerHandler for GodotMcp {
             return Ok(error_result(&error).into());
         };
         let params = Value::Object(request.arguments.unwrap_or_default());
-        Ok(self.call_editor(spec, params, &context.peer).await.into())
+        Ok(self
+            .call_editor(spec, params, &context.peer, context.ct.cancelled())
+            .await
+            .into())
     }
 
     async fn list_resources(
@@ -339,11 +390,11 @@ impl ServerHandler for GodotMcp {
             ));
         };
         let spec = find(doc.command).expect("resource commands are in the catalog");
-        let outcome = match self.registry.resolve(None) {
+        let outcome = match self.resolve(None).await {
             Ok(link) => link
                 .call(spec.name, json!({}), spec.timeout)
                 .await
-                .map(|a| a.result),
+                .map(|a| serde_json::from_str(a.result.get()).unwrap_or(Value::Null)),
             Err(e) => Err(e),
         };
         let body = match outcome {

@@ -80,6 +80,18 @@ impl Registry {
         match found.as_slice() {
             [one] => Ok(self.link_for_project(&one.project_path)),
             [] => {
+                let refused: Vec<String> = self
+                    .dirs
+                    .iter()
+                    .filter_map(|d| discovery::check_dir(d).err())
+                    .collect();
+                if !refused.is_empty() {
+                    return Err(ErrorBody::new(
+                        ErrorCode::EditorNotConnected,
+                        format!("refused to read discovery records: {}", refused.join("; ")),
+                    )
+                    .with_hint(discovery::DIR_HINT));
+                }
                 // An editor that was connected may be restarting: its link
                 // answers with a clear error and reconnects by itself.
                 let links = lock(&self.links);
