@@ -37,8 +37,8 @@ pub struct FileList {
     pub dir: String,
     pub files: Vec<String>,
     pub dirs: Vec<String>,
-    /// What the listing could not go into (unreadable folders, broken or
-    /// outside links, a folder reached twice through links, limits).
+    /// What the listing could not go into (unreadable folders, broken
+    /// links, limits).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
