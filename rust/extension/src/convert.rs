@@ -5,13 +5,13 @@
 //! carries the plan out with engine calls, and reads values back in the
 //! same forms so that what `get_scene_tree` reports can be sent back as is.
 
-use godot::classes::{ClassDb, Object, Resource, ResourceLoader};
+use godot::classes::{ClassDb, Object, Resource, ResourceLoader, ResourceUid};
 use godot::global::{str_to_var, var_to_str};
 use godot::obj::EngineEnum;
 use godot::prelude::*;
 use godot::register::info::{PropertyHint, PropertyUsageFlags};
 use godot_mcp_protocol::value::{self, Hint, Kind, Plan};
-use godot_mcp_protocol::{ErrorBody, ErrorCode};
+use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 use serde_json::{Map, Number, Value};
 
 /// What an object declares about one of its properties.
@@ -31,6 +31,22 @@ impl PropertyInfo {
             h if h == PropertyHint::RESOURCE_TYPE.ord() => Hint::Resource(&self.hint_string),
             _ => Hint::None,
         }
+    }
+
+    /// Whether the property is a String holding a file or folder path.
+    fn holds_path(&self) -> bool {
+        self.kind == Kind::String
+            && [
+                PropertyHint::FILE,
+                PropertyHint::DIR,
+                PropertyHint::GLOBAL_FILE,
+                PropertyHint::GLOBAL_DIR,
+                PropertyHint::SAVE_FILE,
+                PropertyHint::GLOBAL_SAVE_FILE,
+                PropertyHint::FILE_PATH,
+            ]
+            .iter()
+            .any(|h| h.ord() == self.hint)
     }
 
     /// The type as Godot names it; a resource property names its classes.
@@ -134,6 +150,10 @@ pub fn to_variant(value: &Value, property: &PropertyInfo) -> Result<Variant, Err
         Plan::Bool(b) => b.to_variant(),
         Plan::Int(i) => i.to_variant(),
         Plan::Float(f) => f.to_variant(),
+        Plan::Str(s) if property.holds_path() && !s.trim().is_empty() => {
+            let path = checked_path(&s, true).map_err(|e| in_property(&property.name, e))?;
+            GString::from(&path).to_variant()
+        }
         Plan::Str(s) => match property.kind {
             Kind::StringName => StringName::from(&s).to_variant(),
             Kind::NodePath => NodePath::from(&s).to_variant(),
@@ -150,9 +170,12 @@ pub fn to_variant(value: &Value, property: &PropertyInfo) -> Result<Variant, Err
             .or_else(|| Color::from_string(&s))
             .ok_or_else(|| mismatch("not a colour code or name"))?
             .to_variant(),
-        Plan::Resource(path) => load_resource(&path, &property.hint_string)
-            .map_err(|why| mismatch(&why))?
-            .to_variant(),
+        Plan::Resource(path) => {
+            let path = checked_path(&path, false).map_err(|e| in_property(&property.name, e))?;
+            load_resource(&path, &property.hint_string)
+                .map_err(|why| mismatch(&why))?
+                .to_variant()
+        }
         Plan::NewResource { class, properties } => {
             let accepted = match property.hint() {
                 Hint::Resource(classes) => classes,
@@ -162,6 +185,41 @@ pub fn to_variant(value: &Value, property: &PropertyInfo) -> Result<Variant, Err
         }
         Plan::Json(json) => json_to_variant(&json),
     })
+}
+
+/// A path inside a value, held to the rules of path parameters before
+/// anything is loaded or stored: a `uid://` is resolved first; a `res://`
+/// path is normalized and may not leave the project (`..`, links out);
+/// `user://` is taken only where `user` allows it. Returns the path to use.
+pub fn checked_path(input: &str, user: bool) -> Result<String, ErrorBody> {
+    let trimmed = input.trim();
+    let resolved = if trimmed.starts_with("uid://") {
+        let path = ResourceUid::uid_to_path(trimmed).to_string();
+        if path.is_empty() || path.starts_with("uid://") {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidPath,
+                format!("no project file has the uid {trimmed}"),
+            )
+            .with_hint("give the file's res:// path"));
+        }
+        path
+    } else {
+        trimmed.to_owned()
+    };
+    if user && resolved.starts_with("user://") {
+        return paths::normalize_user(&resolved);
+    }
+    let path = paths::normalize(&resolved)?;
+    paths::to_fs(&crate::handlers::project_root(), &path)?;
+    Ok(path)
+}
+
+/// Names the property a refused path was given for.
+fn in_property(name: &str, e: ErrorBody) -> ErrorBody {
+    ErrorBody {
+        message: format!("property {name:?}: {}", e.message),
+        ..e
+    }
 }
 
 fn load_resource(path: &str, accepted: &str) -> Result<Gd<Resource>, String> {

@@ -350,6 +350,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn limits_are_stated_in_the_schemas() {
+        let stated = |tool: &str, limit: usize| {
+            let schema = Value::Object(find(tool).unwrap().input_schema()).to_string();
+            assert!(
+                schema.contains(&format!("at most {limit}")),
+                "{tool}: {schema}"
+            );
+        };
+        stated("batch", crate::commands::history::MAX_BATCH_STEPS);
+        stated("find_nodes", crate::commands::tree::MAX_PATTERN_CHARS);
+    }
+
+    #[test]
     fn names_are_unique_and_snake_case() {
         let mut seen = std::collections::HashSet::new();
         for c in CATALOG {

@@ -37,6 +37,17 @@ pub fn normalize(input: &str) -> Result<String, ErrorBody> {
     Ok(format!("{RES}{}", parts.join("/")))
 }
 
+/// Normalizes a `user://` path (the game's own data folder), refusing `..`
+/// and the characters [`normalize`] refuses.
+pub fn normalize_user(input: &str) -> Result<String, ErrorBody> {
+    const USER: &str = "user://";
+    let rest = input
+        .trim()
+        .strip_prefix(USER)
+        .ok_or_else(|| bad(input, "not a user:// path"))?;
+    normalize(rest).map(|p| p.replacen(RES, USER, 1))
+}
+
 /// Writes through a temporary file in the same folder, then renames, so a
 /// crash mid-write never leaves a truncated file. Missing folders are created.
 pub fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -91,8 +102,10 @@ pub fn normalize_file(input: &str, extensions: &[&str]) -> Result<String, ErrorB
 }
 
 /// Maps a normalized `res://` path to a file-system path under `project_root`,
-/// refusing one whose nearest existing ancestor resolves outside the project
-/// (a symlink escaping it).
+/// refusing one with a symlink on the way that leads outside the project or
+/// nowhere (a dangling link would be written through, outside). Every
+/// existing component is looked at without following it (`lstat`), up to
+/// the first that does not exist yet.
 pub fn to_fs(project_root: &Path, res_path: &str) -> Result<PathBuf, ErrorBody> {
     let rel = res_path
         .strip_prefix(RES)
@@ -102,22 +115,28 @@ pub fn to_fs(project_root: &Path, res_path: &str) -> Result<PathBuf, ErrorBody> 
         .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("project folder: {e}")))?;
     let full = root.join(rel);
     debug_assert!(full.components().all(|c| c != Component::ParentDir));
-    let mut probe = full.as_path();
-    loop {
-        if let Ok(real) = probe.canonicalize() {
-            if !real.starts_with(&root) {
-                return Err(bad(
-                    res_path,
-                    "it resolves outside the project through a symlink",
-                ));
-            }
-            return Ok(full);
-        }
-        probe = match probe.parent() {
-            Some(p) => p,
-            None => return Ok(full),
+    let mut probe = root.clone();
+    for part in Path::new(rel).components() {
+        probe.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&probe) else {
+            // Nothing further exists, so nothing further can be a link.
+            break;
         };
+        if meta.file_type().is_symlink() {
+            match probe.canonicalize() {
+                Ok(real) if real.starts_with(&root) => {}
+                // The same words either way: which outside files exist is
+                // none of the caller's business.
+                _ => {
+                    return Err(bad(
+                        res_path,
+                        "it goes through a symlink that leads out of the project",
+                    ));
+                }
+            }
+        }
     }
+    Ok(full)
 }
 
 fn has_drive(s: &str) -> bool {
@@ -163,6 +182,26 @@ mod tests {
     }
 
     #[test]
+    fn user_paths() {
+        assert_eq!(
+            normalize_user("user://logs//a.log").unwrap(),
+            "user://logs/a.log"
+        );
+        for p in [
+            "user://../x.log",
+            "res://a.log",
+            "/tmp/a.log",
+            "user://a\\b",
+        ] {
+            assert_eq!(
+                normalize_user(p).unwrap_err().code,
+                ErrorCode::InvalidPath,
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
     fn checks_extensions() {
         assert!(normalize_file("res://a.TSCN", &["tscn", "scn"]).is_ok());
         assert!(normalize_file("res://a.gd", &["tscn"]).is_err());
@@ -184,6 +223,38 @@ mod tests {
             to_fs(&project, "res://link/evil.gd").unwrap_err().code,
             ErrorCode::InvalidPath
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_dangling_and_chained_links() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("gmcp-links-{}", std::process::id()));
+        let project = dir.join("project");
+        std::fs::create_dir_all(project.join("real")).unwrap();
+        std::fs::create_dir_all(dir.join("outside")).unwrap();
+        // A dangling link to a file that does not exist yet, outside.
+        symlink("../outside/res.tres", project.join("dl_res.tres")).unwrap();
+        // A dangling folder link, and a link inside that leads to it.
+        symlink("../outside/missing", project.join("dl_dir")).unwrap();
+        symlink("dl_dir", project.join("hop")).unwrap();
+        // A link that stays inside is fine.
+        symlink("real", project.join("alias")).unwrap();
+        for p in [
+            "res://dl_res.tres",
+            "res://dl_dir/x.tres",
+            "res://dl_dir/a/b/x.tres",
+            "res://hop/x.tres",
+        ] {
+            assert_eq!(
+                to_fs(&project, p).unwrap_err().code,
+                ErrorCode::InvalidPath,
+                "{p}"
+            );
+        }
+        assert!(to_fs(&project, "res://alias/x.tres").is_ok());
+        assert!(to_fs(&project, "res://real/new/x.tres").is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -37,7 +37,7 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
     let root = project_root();
     let mut scenes = Vec::new();
     let mut scripts = Vec::new();
-    super::files::walk(&root, true, &mut |res, _, _| {
+    let errors = super::files::walk(&root, &root, true, &mut |res, _, _| {
         if res.ends_with(".tscn") || res.ends_with(".scn") {
             scenes.push(res);
         } else if res.ends_with(".gd") {
@@ -61,6 +61,7 @@ pub fn get_project_info(_: &mut Ctx, _: GetProjectInfo) -> Result<ProjectInfo, E
         scenes,
         scripts,
         autoloads,
+        errors,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Plain files inside the project: listing, searching, reading, writing.
 //! Every path goes through [`super::fs_path`], so none leaves `res://`.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -20,19 +21,29 @@ pub fn list_files(_: &mut Ctx, params: ListFiles) -> Result<FileList, ErrorBody>
     }
     let mut files = Vec::new();
     let mut dirs = Vec::new();
-    walk(&folder, params.recursive, &mut |res, _, is_dir| {
-        if is_dir {
-            dirs.push(res);
-        } else if match &params.pattern {
-            Some(p) => glob::matches(p, res.rsplit('/').next().unwrap_or_default()),
-            None => !res.ends_with(".import") && !res.ends_with(".uid"),
-        } {
-            files.push(res);
-        }
-    });
+    let errors = walk(
+        &project_root(),
+        &folder,
+        params.recursive,
+        &mut |res, _, is_dir| {
+            if is_dir {
+                dirs.push(res);
+            } else if match &params.pattern {
+                Some(p) => glob::matches(p, res.rsplit('/').next().unwrap_or_default()),
+                None => !res.ends_with(".import") && !res.ends_with(".uid"),
+            } {
+                files.push(res);
+            }
+        },
+    );
     files.sort();
     dirs.sort();
-    Ok(FileList { dir, files, dirs })
+    Ok(FileList {
+        dir,
+        files,
+        dirs,
+        errors,
+    })
 }
 
 pub fn search_files(_: &mut Ctx, params: SearchFiles) -> Result<SearchHits, ErrorBody> {
@@ -43,7 +54,8 @@ pub fn search_files(_: &mut Ctx, params: SearchFiles) -> Result<SearchHits, Erro
         );
     }
     let mut paths = Vec::new();
-    walk(&project_root(), true, &mut |res, real, is_dir| {
+    let root = project_root();
+    let errors = walk(&root, &root, true, &mut |res, real, is_dir| {
         let name = res.rsplit('/').next().unwrap_or_default();
         if !is_dir
             && params
@@ -75,7 +87,11 @@ pub fn search_files(_: &mut Ctx, params: SearchFiles) -> Result<SearchHits, Erro
             }
         }
     }
-    Ok(SearchHits { hits, truncated })
+    Ok(SearchHits {
+        hits,
+        truncated,
+        errors,
+    })
 }
 
 pub fn read_text_file(_: &mut Ctx, params: ReadTextFile) -> Result<TextFile, ErrorBody> {
@@ -117,37 +133,89 @@ pub fn write_text_file(_: &mut Ctx, params: WriteTextFile) -> Result<FileWritten
     })
 }
 
-/// Visits the entries under `dir` as `res://` paths, skipping hidden ones
-/// (`.godot`, `.git`); `visit` gets each path and whether it is a folder.
-pub(super) fn walk(dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, &Path, bool)) {
-    if let Ok(root) = project_root().canonicalize() {
-        walk_in(&root, dir, recursive, visit);
-    }
-}
+/// Folders deeper than this under the walk's start are not entered.
+const MAX_DEPTH: usize = 64;
+/// Entries a walk visits at most.
+const MAX_ENTRIES: usize = 200_000;
 
-fn walk_in(root: &Path, dir: &Path, recursive: bool, visit: &mut dyn FnMut(String, &Path, bool)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Visits the entries under `dir` as `res://` paths (their real location,
+/// so a file reached through a link inside the project has one name),
+/// skipping hidden ones (`.godot`, `.git`) and folders Godot ignores (with
+/// a `.gdignore`); `visit` gets each path, its real location and whether it
+/// is a folder. Each real file or folder is visited once, so symlink loops
+/// end; links out of the project are not followed; what could not be
+/// entered (unreadable folders, broken links, limits) is returned as errors.
+pub(super) fn walk(
+    root: &Path,
+    dir: &Path,
+    recursive: bool,
+    visit: &mut dyn FnMut(String, &Path, bool),
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let (Ok(root), Ok(start)) = (root.canonicalize(), dir.canonicalize()) else {
+        errors.push(format!("{} cannot be read", dir.display()));
+        return errors;
     };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(real) = path.canonicalize() else {
-            continue;
+    let res = |p: &Path| match p.strip_prefix(&root) {
+        Ok(rel) => format!("res://{}", rel.to_string_lossy()),
+        Err(_) => p.display().to_string(),
+    };
+    let mut seen = HashSet::from([start.clone()]);
+    let mut stack = vec![(start, 0usize)];
+    let mut count = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                errors.push(format!("{}: {e}", res(&dir)));
+                continue;
+            }
         };
-        let Ok(rel) = real.strip_prefix(root) else {
-            // A symlink out of the project.
-            continue;
-        };
-        let res = format!("res://{}", rel.to_string_lossy());
-        let is_dir = real.is_dir();
-        visit(res, &real, is_dir);
-        if is_dir && recursive {
-            walk_in(root, &path, true, visit);
+        let mut subfolders = Vec::new();
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let real = match path.canonicalize() {
+                Ok(real) => real,
+                Err(e) => {
+                    errors.push(format!("{}: {e}", res(&path)));
+                    continue;
+                }
+            };
+            if !real.starts_with(&root) {
+                // A link out of the project (an addon linked in, say) is
+                // deliberate, and not ours to list.
+                continue;
+            }
+            if !seen.insert(real.clone()) {
+                // Reached again through a link: listed once, entered once.
+                continue;
+            }
+            let is_dir = real.is_dir();
+            if is_dir && real.join(".gdignore").exists() {
+                continue;
+            }
+            if count == MAX_ENTRIES {
+                errors.push(format!("stopped after {MAX_ENTRIES} entries"));
+                return errors;
+            }
+            count += 1;
+            visit(res(&real), &real, is_dir);
+            if is_dir && recursive {
+                if depth + 1 < MAX_DEPTH {
+                    subfolders.push((real, depth + 1));
+                } else {
+                    errors.push(format!("{}: deeper than {MAX_DEPTH} folders", res(&real)));
+                }
+            }
         }
+        // Popped in name order.
+        subfolders.sort_by(|a, b| b.0.cmp(&a.0));
+        stack.extend(subfolders);
     }
+    errors
 }
 
 /// The file's text, unless it is large or binary.
@@ -167,4 +235,32 @@ fn read_text(file: &Path) -> Option<String> {
 fn not_found(path: &str, what: &str) -> ErrorBody {
     ErrorBody::new(ErrorCode::FileNotFound, format!("no {what} at {path}"))
         .with_hint("list_files shows what exists")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end_and_list_each_file_once() {
+        use std::os::unix::fs::symlink;
+        let project = std::env::temp_dir().join(format!("gmcp-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&project);
+        std::fs::create_dir_all(project.join("loop")).unwrap();
+        std::fs::create_dir_all(project.join("ignored/deep")).unwrap();
+        std::fs::write(project.join("ignored/.gdignore"), "").unwrap();
+        std::fs::write(project.join("ignored/deep/x.gd"), "").unwrap();
+        std::fs::write(project.join("main.gd"), "").unwrap();
+        symlink("..", project.join("loop/a")).unwrap();
+        symlink("..", project.join("loop/b")).unwrap();
+        symlink("nowhere", project.join("broken")).unwrap();
+        let mut seen = Vec::new();
+        let errors = walk(&project, &project, true, &mut |res, _, _| seen.push(res));
+        seen.sort();
+        assert_eq!(seen, ["res://loop", "res://main.gd"]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("res://broken"), "{errors:?}");
+        std::fs::remove_dir_all(&project).unwrap();
+    }
 }

@@ -29,12 +29,33 @@ fn step(
     forward: bool,
 ) -> Result<HistoryStep, ErrorBody> {
     let manager = undo_manager()?;
-    if scene_path.is_none()
+    // A journalled step (a whole batch) moves as one, named scene or not,
+    // when it touched that scene's history.
+    let scene_history = match scene_path {
+        Some(path) => Some(manager.get_object_history_id(&target_scene(Some(path))?.root)),
+        None => None,
+    };
+    if journal_moves(journal, scene_history, forward)
         && let Some(done) = replay_journal(&manager, journal, forward)
     {
         return Ok(done);
     }
     step_scene(&manager, journal, scene_path, forward)
+}
+
+/// Whether the next journalled step is the one to move: any step when no
+/// scene is named, else one with an action in that scene's history.
+fn journal_moves(journal: &Journal, scene_history: Option<i32>, forward: bool) -> bool {
+    let next = if forward {
+        journal.undone.last()
+    } else {
+        journal.done.last()
+    };
+    match (next, scene_history) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(step), Some(id)) => step.entries.iter().any(|e| e.history == id),
+    }
 }
 
 /// Moves the last journalled step, if the editor's histories still agree
@@ -192,6 +213,16 @@ pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
                 .with_hint("pass commands as [{\"action\": name, \"params\": {...}}]"),
         );
     }
+    if params.commands.len() > MAX_BATCH_STEPS {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!(
+                "batch has {} commands, at most {MAX_BATCH_STEPS} are allowed",
+                params.commands.len()
+            ),
+        )
+        .with_hint("split the work into several batches"));
+    }
     ctx.journal.batch = Some(Vec::new());
     let router = super::router();
     let total = params.commands.len();
@@ -240,5 +271,37 @@ fn roll_back(entries: Vec<Entry>) {
         if let Some(mut history) = manager.get_history_undo_redo(entry.history) {
             history.undo();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(histories: &[i32]) -> Step {
+        Step {
+            label: "MCP: batch".into(),
+            entries: histories
+                .iter()
+                .map(|&history| Entry {
+                    history,
+                    action: "MCP: add".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_named_scene_moves_the_journalled_step_that_touched_it() {
+        let journal = Journal {
+            done: vec![step(&[0, 3, 3])],
+            undone: vec![step(&[4])],
+            ..Journal::default()
+        };
+        assert!(journal_moves(&journal, None, false));
+        assert!(journal_moves(&journal, Some(3), false));
+        assert!(!journal_moves(&journal, Some(4), false));
+        assert!(journal_moves(&journal, Some(4), true));
+        assert!(!journal_moves(&Journal::default(), None, false));
     }
 }

@@ -27,6 +27,7 @@ mod tree;
 mod undo;
 mod walk;
 mod workspace;
+mod written;
 
 use godot::classes::{EditorInterface, Node, ProjectSettings, ResourceLoader, Script};
 use godot::prelude::*;
@@ -156,9 +157,11 @@ fn fs_path(res_path: &str) -> Result<std::path::PathBuf, ErrorBody> {
 }
 
 /// Saves a resource (a scene, too) to `res_path`, creating missing folders,
-/// and tells the editor's file system about it.
+/// checks that the file was written, and tells the editor's file system
+/// about it.
 fn save_resource(resource: &Gd<godot::classes::Resource>, res_path: &str) -> Result<(), ErrorBody> {
     create_parent_folders(res_path)?;
+    let before = written::before(res_path);
     godot_result(
         godot::classes::ResourceSaver::singleton()
             .save_ex(resource)
@@ -166,6 +169,7 @@ fn save_resource(resource: &Gd<godot::classes::Resource>, res_path: &str) -> Res
             .done(),
         &format!("saving {res_path}"),
     )?;
+    written::verify(res_path, before)?;
     if let Some(mut fs) = editor_interface().get_resource_filesystem() {
         fs.update_file(res_path);
     }

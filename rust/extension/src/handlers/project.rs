@@ -53,12 +53,42 @@ pub fn set_project_setting(
         )
         .with_hint("settings are named section/key, e.g. application/config/name"));
     }
+    // An autoload is loaded at once: the same checks as add_autoload.
+    if let Some(autoload) = name.strip_prefix("autoload/")
+        && !params.value.is_null()
+    {
+        let (path, singleton) = match params.value.as_str() {
+            Some(v) => match v.trim().strip_prefix('*') {
+                Some(path) => (path, true),
+                None => (v, false),
+            },
+            None => {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidValue,
+                    format!("{name} takes a path, got {}", params.value),
+                )
+                .with_hint("give \"*res://path.gd\" for a singleton, or use add_autoload"));
+            }
+        };
+        let previous = put_autoload(&mut ctx.journal, autoload, path, singleton, true)?;
+        return Ok(ProjectSetting {
+            name: name.to_owned(),
+            value: current(name),
+            previous: Some(previous),
+        });
+    }
     let exists = settings.has_setting(name);
     let value = if params.value.is_null() {
         Variant::nil()
     } else if exists {
         let info = convert::find_property(&settings.clone().upcast(), name)?;
-        convert::to_variant(&params.value, &info)?
+        match params.value.as_str() {
+            // A setting that holds a path (a log file, say) keeps to the path rules.
+            Some(path) if holds_path(name) && !path.trim().is_empty() => {
+                GString::from(&convert::checked_path(path, true)?).to_variant()
+            }
+            _ => convert::to_variant(&params.value, &info)?,
+        }
     } else {
         convert::json_to_variant(&params.value)
     };
@@ -158,6 +188,25 @@ pub fn list_autoloads(_: &mut Ctx, _: ListAutoloads) -> Result<Autoloads, ErrorB
 
 pub fn add_autoload(ctx: &mut Ctx, params: AddAutoload) -> Result<Autoload, ErrorBody> {
     let name = params.name.trim();
+    put_autoload(
+        &mut ctx.journal,
+        name,
+        &params.path,
+        params.singleton,
+        false,
+    )?;
+    Ok(read_autoload(name))
+}
+
+/// Checks an autoload's name and file, then sets it (replacing one of that
+/// name only when `replace`); returns the setting's previous value.
+fn put_autoload(
+    journal: &mut Journal,
+    name: &str,
+    path: &str,
+    singleton: bool,
+    replace: bool,
+) -> Result<Value, ErrorBody> {
     let identifier = name
         .chars()
         .next()
@@ -171,28 +220,23 @@ pub fn add_autoload(ctx: &mut Ctx, params: AddAutoload) -> Result<Autoload, Erro
         .with_hint("use an identifier that is not a Godot class name, e.g. Game or Events"));
     }
     let key = format!("autoload/{name}");
-    if ProjectSettings::singleton().has_setting(&key) {
+    if !replace && ProjectSettings::singleton().has_setting(&key) {
         return Err(ErrorBody::new(
             ErrorCode::AlreadyExists,
             format!("the autoload {name:?} already exists"),
         )
         .with_hint("remove_autoload it first, or pick another name"));
     }
-    let path = paths::normalize_file(&params.path, &["gd", "tscn", "scn"])?;
+    let path = paths::normalize_file(path, &["gd", "tscn", "scn"])?;
     if !fs_path(&path)?.is_file() {
         return Err(
             ErrorBody::new(ErrorCode::FileNotFound, format!("no file at {path}"))
                 .with_hint("write the script with write_script first"),
         );
     }
-    let value = if params.singleton {
-        format!("*{path}")
-    } else {
-        path
-    };
-    let singleton = params.singleton;
+    let value = if singleton { format!("*{path}") } else { path };
     change_with(
-        &mut ctx.journal,
+        journal,
         &format!("add autoload {name}"),
         &key,
         GString::from(&value).to_variant(),
@@ -203,8 +247,7 @@ pub fn add_autoload(ctx: &mut Ctx, params: AddAutoload) -> Result<Autoload, Erro
                 plugin.add_autoload_singleton(name, value.trim_start_matches('*'));
             }
         },
-    )?;
-    Ok(read_autoload(name))
+    )
 }
 
 pub fn remove_autoload(ctx: &mut Ctx, params: RemoveAutoload) -> Result<Autoload, ErrorBody> {
@@ -286,6 +329,23 @@ fn change_with(
     undo.add_undo_method(&settings, "save", &[]);
     undo.commit(journal);
     Ok(previous_json)
+}
+
+/// Whether a String setting holds a path: its value or default is one.
+fn holds_path(name: &str) -> bool {
+    let settings = ProjectSettings::singleton();
+    [
+        settings.get_setting(name),
+        settings.property_get_revert(name),
+    ]
+    .iter()
+    .filter_map(|v| v.try_to::<GString>().ok())
+    .any(|s| {
+        let s = s.to_string();
+        ["res://", "user://", "uid://"]
+            .iter()
+            .any(|scheme| s.trim_start_matches('*').starts_with(scheme))
+    })
 }
 
 fn current(name: &str) -> Value {

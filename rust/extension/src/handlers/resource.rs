@@ -5,7 +5,7 @@ use godot::prelude::*;
 use godot_mcp_protocol::commands::resource::*;
 use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 
-use super::{Ctx, fs_path, save_resource, undo::undo_action};
+use super::{Ctx, fs_path, save_resource, undo::undo_action, written};
 use crate::convert;
 
 pub fn create_resource(_: &mut Ctx, params: CreateResource) -> Result<ResourceInfo, ErrorBody> {
@@ -46,7 +46,9 @@ pub fn set_resource_properties(
     }
     undo.add_do_method(&saver, "save", save_args);
     undo.add_undo_method(&saver, "save", save_args);
+    let before = written::before(&path);
     undo.commit(&mut ctx.journal);
+    written::verify(&path, before)?;
     Ok(info(path, &resource))
 }
 

@@ -12,7 +12,7 @@ use super::node::{count_nodes, instantiate_node};
 use super::walk::TreeWalk;
 use super::{
     Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor_interface, fs_path,
-    godot_result, open, save_resource, target_scene,
+    godot_result, open, save_resource, target_scene, written,
 };
 use godot_mcp_protocol::router::Answer;
 
@@ -57,7 +57,7 @@ pub fn open_scene(_: &mut Ctx, params: OpenScene) -> Result<SceneOpened, ErrorBo
 
 pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBody> {
     let mut editor = editor_interface();
-    let path = match params.scene_path {
+    let (path, before) = match params.scene_path {
         None => {
             let current = super::target_scene(None)?;
             if current.path.is_empty() {
@@ -67,11 +67,15 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                 )
                 .with_hint("pass scene_path to choose where to save it"));
             }
+            fs_path(&current.path)?;
+            let before = written::before(&current.path);
             godot_result(editor.save_scene(), &format!("saving {}", current.path))?;
-            current.path
+            (current.path, before)
         }
         Some(requested) => {
             let path = paths::normalize_file(&requested, SCENE_EXTENSIONS)?;
+            fs_path(&path)?;
+            let before = written::before(&path);
             if super::workspace::open_scene_paths().contains(&path) {
                 target_scene(Some(&path))?;
                 godot_result(editor.save_scene(), &format!("saving {path}"))?;
@@ -89,12 +93,10 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                 create_parent_folders(&path)?;
                 editor.save_scene_as(&path);
             }
-            path
+            (path, before)
         }
     };
-    let bytes = std::fs::metadata(fs_path(&path)?)
-        .map(|m| m.len())
-        .map_err(|e| ErrorBody::new(ErrorCode::IoError, format!("{path} was not written: {e}")))?;
+    let bytes = written::verify(&path, before)?;
     Ok(SceneSaved {
         scene_path: path,
         bytes,

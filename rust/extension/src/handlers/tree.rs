@@ -204,6 +204,18 @@ pub fn move_node(ctx: &mut Ctx, params: MoveNode) -> Result<NodePlaced, ErrorBod
 }
 
 pub fn find_nodes(_: &mut Ctx, params: FindNodes) -> Result<FoundNodes, ErrorBody> {
+    if let Some(pattern) = &params.name_pattern
+        && pattern.chars().count() > MAX_PATTERN_CHARS
+    {
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!(
+                "name_pattern has {} characters, at most {MAX_PATTERN_CHARS} are allowed",
+                pattern.chars().count()
+            ),
+        )
+        .with_hint("use a shorter pattern with * and ?"));
+    }
     let scene = target_scene(params.scene_path.as_deref())?;
     let mut nodes = Vec::new();
     let mut visit = vec![scene.root.clone()];

@@ -100,6 +100,9 @@ pub struct ProjectInfo {
     pub scenes: Vec<String>,
     pub scripts: Vec<String>,
     pub autoloads: Vec<String>,
+    /// What listing the project could not go into, as in `list_files`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 /// Start the game from the editor, like pressing Play. Runs the main scene, or `scene` when given. Answers once the game is up, with a run_id for get_game_output and get_game_errors.

@@ -37,6 +37,10 @@ pub struct FileList {
     pub dir: String,
     pub files: Vec<String>,
     pub dirs: Vec<String>,
+    /// What the listing could not go into (unreadable folders, broken
+    /// links, limits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 /// Search the project's text files for a literal string (case-sensitive); returns matching lines.
@@ -70,6 +74,9 @@ pub struct SearchHits {
     pub hits: Vec<SearchHit>,
     /// More matches exist than were returned.
     pub truncated: bool,
+    /// What the search could not go into, as in `list_files`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -87,9 +87,13 @@ pub struct UndoHistory {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    /// The commands, e.g. `[{"action": "add_node", "params": {...}}]`.
+    /// The commands, e.g. `[{"action": "add_node", "params": {...}}]`; at most 1000.
     pub commands: Vec<BatchCommand>,
 }
+
+/// Steps one batch may hold: a bigger one would hold the editor (and every
+/// other client) for seconds.
+pub const MAX_BATCH_STEPS: usize = 1000;
 command!(
     Batch,
     "batch",

@@ -161,7 +161,7 @@ pub struct FindNodes {
     /// res:// path of the scene; default: the edited scene.
     #[serde(default)]
     pub scene_path: Option<String>,
-    /// Name pattern, e.g. `Enemy*`; case-sensitive.
+    /// Name pattern, e.g. `Enemy*`; case-sensitive; at most 256 characters.
     #[serde(default)]
     pub name_pattern: Option<String>,
     /// Class name, e.g. `CollisionShape2D` or `Node2D`.
@@ -171,6 +171,10 @@ pub struct FindNodes {
     #[serde(default)]
     pub group: Option<String>,
 }
+/// Longest `name_pattern`: node names are short, and matching a long
+/// pattern against every node of a big scene costs seconds.
+pub const MAX_PATTERN_CHARS: usize = 256;
+
 command!(
     FindNodes,
     "find_nodes",
