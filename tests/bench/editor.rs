@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
-    register_extension, signal_group, workspace_root,
+    register_extension, run_game_headless, sample_project_copy, signal_group, workspace_root,
 };
 use godot_mcp_protocol::commands::perf::percentile;
 use serde_json::{Value, json};
@@ -315,6 +315,8 @@ async fn run(quick: bool) -> Result {
     mcp.close().await;
     drop(editor);
 
+    play(&godot, quick, &mut report).await?;
+
     let out = workspace_root().join("target/bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let file = out.join("latest.json");
@@ -340,6 +342,79 @@ async fn run(quick: bool) -> Result {
         let _ = std::fs::remove_dir_all(&base);
     }
     Ok(())
+}
+
+/// The play-test tools on the sample platformer: game_get round trips
+/// while frozen and while running, and the wall time of a 60-frame step.
+async fn play(godot: &Path, quick: bool, report: &mut Report) -> Result {
+    let project = sample_project_copy("bench-play")?;
+    run_game_headless(&project)?;
+    let editor = start(godot, &project, &[])?;
+    let mcp = Mcp::start(editor.port).await?;
+    let calls = if quick { 60 } else { 300 };
+    game_call(
+        &mcp,
+        "run_project",
+        json!({"scene": "res://platformer/level.tscn", "frozen": true}),
+    )
+    .await?;
+    report.add(
+        "game_get round trip, game frozen",
+        game_gets(&mcp, calls).await?,
+    );
+    game_call(
+        &mcp,
+        "game_step",
+        json!({"until": "is_on_floor()", "node_path": "Hero", "timeout_frames": 240}),
+    )
+    .await?;
+    let mut walls = Vec::new();
+    let mut inside = Vec::new();
+    for i in 0..(if quick { 5 } else { 20 }) {
+        let action = if i % 2 == 0 {
+            "move_right"
+        } else {
+            "move_left"
+        };
+        let t = Instant::now();
+        let r = game_call(
+            &mcp,
+            "game_step",
+            json!({"frames": 60, "inputs": [{"action": action, "hold_frames": 60}]}),
+        )
+        .await?;
+        walls.push(t.elapsed());
+        inside.push(Duration::from_millis(r["wall_ms"].as_u64().unwrap_or(0)));
+    }
+    let mut row = stats(&walls);
+    row["in_game_p50_ms"] = stats(&inside)["p50_ms"].clone();
+    report.add("game_step(frames: 60) wall time", row);
+    game_call(&mcp, "game_resume", json!({})).await?;
+    report.add(
+        "game_get round trip, game running",
+        game_gets(&mcp, calls).await?,
+    );
+    game_call(&mcp, "stop_project", json!({})).await?;
+    mcp.close().await;
+    drop(editor);
+    Ok(())
+}
+
+async fn game_call(mcp: &Mcp, name: &str, args: Value) -> Result<Value> {
+    mcp.call(name, args)
+        .await
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+async fn game_gets(mcp: &Mcp, calls: usize) -> Result<Value> {
+    let get = json!({"node_path": "Hero", "properties": ["position"]});
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        game_call(mcp, "game_get", get.clone()).await?;
+        times.push(t.elapsed());
+    }
+    Ok(stats(&times))
 }
 
 /// Waits until the editor's frames are short again: after opening a scene

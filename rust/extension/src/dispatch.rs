@@ -472,6 +472,7 @@ mod tests {
                         playing: true,
                         scene: "res://main.tscn".into(),
                         run_id: 1,
+                        frozen: false,
                     })
                 })
             }),

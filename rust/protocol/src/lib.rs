@@ -17,6 +17,7 @@ pub mod glob;
 pub mod image;
 pub mod names;
 pub mod paths;
+pub mod play;
 pub mod router;
 pub mod schema;
 pub mod stored;
