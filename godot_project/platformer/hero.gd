@@ -25,3 +25,9 @@ func teleport(to: Vector2) -> Vector2:
 	position = to
 	velocity = Vector2.ZERO
 	return from
+
+
+## For play-tests: a script error, which the editor's debugger stops at.
+func stumble() -> void:
+	var steps: Array = []
+	steps[1] = 0

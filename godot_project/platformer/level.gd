@@ -14,6 +14,19 @@ func _enter_tree() -> void:
 			var key := InputEventKey.new()
 			key.physical_keycode = ACTIONS[action]
 			InputMap.action_add_event(action, key)
+			InputMap.action_add_event(action, _pad_event(action))
+
+
+## A gamepad drives the hero too: A jumps, the left stick walks.
+func _pad_event(action: String) -> InputEvent:
+	if action == "jump":
+		var button := InputEventJoypadButton.new()
+		button.button_index = JOY_BUTTON_A
+		return button
+	var stick := InputEventJoypadMotion.new()
+	stick.axis = JOY_AXIS_LEFT_X
+	stick.axis_value = -1.0 if action == "move_left" else 1.0
+	return stick
 
 
 func _on_coin_collected() -> void:

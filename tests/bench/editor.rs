@@ -38,7 +38,9 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let quick = std::env::args().any(|a| a == "--quick");
-    match runtime.block_on(run(quick)) {
+    // `--play`: only the play-test section.
+    let play_only = std::env::args().any(|a| a == "--play");
+    match runtime.block_on(run(quick, play_only)) {
         Ok(()) => {}
         Err(e) => {
             eprintln!("bench failed: {e}");
@@ -106,7 +108,7 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
-async fn run(quick: bool) -> Result {
+async fn run(quick: bool, play_only: bool) -> Result {
     let godot = godot_binary()?;
     let calls = if quick { 60 } else { 300 };
     let mut report = Report::default();
@@ -118,6 +120,9 @@ async fn run(quick: bool) -> Result {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    if play_only {
+        return play(&godot, quick, &mut report).await;
+    }
     report.add("floor: loopback WebSocket echo", echo_floor(calls).await?);
 
     // Without the extension: the editor's own footprint and start-up.
@@ -361,6 +366,23 @@ async fn play(godot: &Path, quick: bool, report: &mut Report) -> Result {
     report.add(
         "game_get round trip, game frozen",
         game_gets(&mcp, calls).await?,
+    );
+    // What a frozen game costs while nobody calls.
+    let pid = game_call(
+        &mcp,
+        "game_eval",
+        json!({"expression": "OS.get_process_id()"}),
+    )
+    .await?["value"]
+        .as_u64()
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or("the game's pid")?;
+    let before = cpu_ticks(pid)?;
+    let t = Instant::now();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    report.add(
+        "frozen game idle",
+        json!({"cpu_pct": pct(cpu_ticks(pid)? - before, t.elapsed())}),
     );
     game_call(
         &mcp,

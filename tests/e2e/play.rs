@@ -37,7 +37,8 @@ pub async fn run(suite: &mut crate::Suite, filter: Option<&str>) {
             ("play_watch_samples_and_summarises", watch),
             ("play_call_eval_and_coin_raise_score", coin),
             ("play_same_inputs_same_state_bit_for_bit", determinism),
-            ("play_ui_lists_controls_and_click_candidates", ui_and_click),
+            ("play_ui_mouse_text_and_click_start", ui_and_click),
+            ("play_keys_and_gamepad_drive_the_hero", keys_and_gamepad),
             ("play_error_codes", errors),
             ("play_button_game_is_driven_too", play_button),
             ("play_project_files_untouched", files_untouched),
@@ -399,12 +400,115 @@ test_fn!(ui_and_click, |f| {
         bad.hint.as_deref().is_some_and(|h| h.contains("\"Start\"")),
         "the candidates are not listed: {bad:?}"
     );
-    // Clicking resolves its target; the press reaching the Button's
-    // `pressed` in a headless game is not proven yet.
+    // The mouse moves and the wheel turns, as the menu's _input sees them.
+    f.call_ok(
+        "game_step",
+        json!({"frames": 1, "inputs": [
+            {"mouse_motion": [40, 30]},
+            {"mouse_button": "wheel_up", "position": [40, 30], "pressed": true},
+            {"mouse_button": "wheel_up", "position": [40, 30], "pressed": false}]}),
+    )
+    .await?;
+    let seen = f
+        .call_ok(
+            "game_eval",
+            json!({"expression": "[wheel, last_mouse.x, last_mouse.y]"}),
+        )
+        .await?;
+    ensure!(seen["value"] == json!([1, 40.0, 30.0]), "{seen}");
+    // A click focuses the name field, and typed text lands in it.
+    f.call_ok(
+        "game_step",
+        json!({"frames": 2, "inputs": [{"click": "PlayerName"}, {"text": "Ada 1", "at_frame": 1}]}),
+    )
+    .await?;
+    let name = f
+        .call_ok(
+            "game_get",
+            json!({"node_path": "PlayerName", "properties": ["text"]}),
+        )
+        .await?;
+    ensure!(name["properties"]["text"] == "Ada 1", "{name}");
+    // Clicking Start by its text presses the Button, which opens the level;
+    // a frozen game gets the click with its next frame.
     let r = f
         .call_ok("game_input", json!({"events": [{"click": "Start"}]}))
         .await?;
-    ensure!(r["applied"] == 1, "{r}");
+    ensure!(r["applied"] == 0 && r["scheduled"] == 1, "{r}");
+    f.call_ok("game_step", json!({"frames": 3})).await?;
+    let scene = f
+        .call_ok(
+            "game_eval",
+            json!({"expression": "get_tree().current_scene.scene_file_path"}),
+        )
+        .await?;
+    ensure!(
+        scene["value"] == LEVEL,
+        "Start did not open the level: {scene}"
+    );
+    ensure!(
+        scene.get("note").is_none(),
+        "a game call is not an editor edit: {scene}"
+    );
+    Ok(())
+});
+
+test_fn!(keys_and_gamepad, |f| {
+    f.call_ok("run_project", json!({"scene": LEVEL, "frozen": true}))
+        .await?;
+    let x0 = land(f).await?;
+    // The D key walks right as the action does (the level maps it physically).
+    f.call_ok(
+        "game_step",
+        json!({"frames": 30, "inputs": [{"key": "D", "pressed": true, "hold_frames": 30}]}),
+    )
+    .await?;
+    let x1 = hero_x(f).await?;
+    let expected = SPEED * 30.0 / TICKS;
+    ensure!(
+        near(x1 - x0, expected, 1e-3),
+        "the D key walked {} px, expected {expected}",
+        x1 - x0
+    );
+    // The left stick held fully left walks back.
+    f.call_ok(
+        "game_step",
+        json!({"frames": 30, "inputs": [
+            {"joypad_axis": 0, "value": -1.0},
+            {"joypad_axis": 0, "value": 0.0, "at_frame": 30}]}),
+    )
+    .await?;
+    let x2 = hero_x(f).await?;
+    ensure!(
+        near(x1 - x2, expected, 1e-3),
+        "the stick walked {} px back, expected {expected}",
+        x1 - x2
+    );
+    // Pad button A and the Space key each jump once.
+    for press in [
+        json!({"joypad_button": 0, "pressed": true, "hold_frames": 2}),
+        json!({"key": "Space", "pressed": true, "hold_frames": 2}),
+    ] {
+        let r = f
+            .call_ok(
+                "game_step",
+                json!({"frames": 90, "inputs": [press], "watch": {"Hero": ["jumps"]}}),
+            )
+            .await?;
+        let jumps = &r["watch"]["Hero"]["jumps"];
+        ensure!(
+            jumps["last"].as_i64().unwrap_or(0) - jumps["first"].as_i64().unwrap_or(0) == 1,
+            "{press} did not jump once: {jumps}"
+        );
+    }
+    let unknown = f
+        .fails(
+            "game_input",
+            json!({"events": [{"key": "NoSuchKey", "pressed": true}]}),
+            ErrorCode::InvalidValue,
+        )
+        .await?;
+    ensure!(unknown.hint.is_some(), "{unknown:?}");
     Ok(())
 });
 
@@ -465,6 +569,31 @@ test_fn!(errors, |f| {
         ErrorCode::InvalidParams,
     )
     .await?;
+    // A script error stops the game in the debugger: the call says so, and
+    // game_resume lets it go on.
+    let e = f
+        .fails(
+            "game_call",
+            json!({"node_path": "Hero", "method": "stumble"}),
+            ErrorCode::GodotError,
+        )
+        .await?;
+    ensure!(e.message.contains("script error"), "{e:?}");
+    let resumed = f.call_ok("game_resume", json!({})).await?;
+    ensure!(resumed["frozen"] == false, "{resumed}");
+    f.call_ok("game_pause", json!({})).await?;
+    hero_x(f).await?;
+    // An `until` that fails to run ends the step at once, with Godot's message.
+    let r = f
+        .call_ok(
+            "game_step",
+            json!({"until": "get_node(\"Nobody\").is_on_floor()", "timeout_frames": 120}),
+        )
+        .await?;
+    ensure!(
+        r["frames"] == 1 && r["reached"] == false && r["until_error"].is_string(),
+        "{r}"
+    );
     let stopped = f.call_ok("stop_project", json!({})).await?;
     ensure!(stopped["was_playing"] == true, "{stopped}");
     f.fails(

@@ -22,8 +22,9 @@ use godot::classes::{
 };
 use godot::prelude::*;
 
+use crate::game_link::GameLink;
 use crate::runs::{Item, Runs, parse};
-use godot_mcp_protocol::play;
+use godot_mcp_protocol::{link, play};
 
 /// The signal every debugger session emits for each message from the game.
 const DEBUG_DATA: &str = "debug_data";
@@ -38,6 +39,8 @@ pub struct GodotMcpDebugger {
     pub runs: Rc<RefCell<Runs>>,
     /// Answers of the game's agent not yet collected, by request id.
     replies: std::collections::HashMap<i64, String>,
+    /// The direct link the running game offered, once connected.
+    link: Option<GameLink>,
     /// Holds answered since the count was last read (a frozen start is one).
     pub holds: u64,
     /// Sessions listened to, with the callable connected to each.
@@ -63,6 +66,10 @@ impl IEditorDebuggerPlugin for GodotMcpDebugger {
             if let Some(id) = id {
                 self.replies.insert(id, text);
             }
+        } else if message == link::OFFER {
+            let text = |i: usize| data.get(i).map(|v| v.to_string()).unwrap_or_default();
+            // A new game's offer replaces the link to the last one.
+            self.link = GameLink::connect(&text(0), &text(1));
         } else if message == play::HOLD {
             // The game waits in its main loop: suspend or thaw it as it
             // asks, then let it go.
@@ -99,7 +106,28 @@ impl GodotMcpDebugger {
 
     /// Takes the game's answer to request `id`, once it has come.
     pub fn take_reply(&mut self, id: i64) -> Option<String> {
+        if let Some(link) = self.link.as_mut()
+            && !link.pump(&mut self.replies)
+        {
+            self.link = None;
+        }
         self.replies.remove(&id)
+    }
+
+    /// Sends a request to the game's agent: over the direct link when asked
+    /// and connected, else over the debugger channel. False when no game
+    /// is connected.
+    pub fn send_request(&mut self, id: i64, text: &str, direct: bool) -> bool {
+        if direct
+            && self.game_connected()
+            && let Some(link) = self.link.as_mut()
+        {
+            if link.send(id, text) {
+                return true;
+            }
+            self.link = None;
+        }
+        self.send_to_game(play::REQUEST, &varray![id, text])
     }
 
     /// Sends a message to the running game; false when none is connected.

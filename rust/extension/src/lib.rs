@@ -13,6 +13,7 @@ mod dispatch;
 mod editor_log;
 mod error;
 mod game;
+mod game_link;
 mod gate;
 mod handlers;
 mod perf;

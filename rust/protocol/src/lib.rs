@@ -15,6 +15,7 @@ mod error;
 pub mod errors;
 pub mod glob;
 pub mod image;
+pub mod link;
 pub mod names;
 pub mod paths;
 pub mod play;

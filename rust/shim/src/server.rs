@@ -479,15 +479,8 @@ mod tests {
             default.len(),
             all.len()
         );
-        assert!(
-            default.len() <= 40,
-            "{} tools",
-            default.len()
-        );
-        assert!(
-            default_bytes <= 20_000,
-            "{default_bytes} bytes"
-        );
+        assert!(default.len() <= 40, "{} tools", default.len());
+        assert!(default_bytes <= 20_000, "{default_bytes} bytes");
         assert!(all_bytes <= 48_000, "{all_bytes} bytes");
         assert_eq!(all.len(), CATALOG.len());
     }

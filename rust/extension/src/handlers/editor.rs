@@ -78,19 +78,34 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                     .with_hint("pass scene to run a specific scene")
             })?,
     };
-    // A game already running would answer for the new one.
-    if editor.is_playing_scene() {
+    // A game already running would answer for the new one: it is stopped,
+    // and the new one starts once its debugger session has closed.
+    let stopping = editor.is_playing_scene();
+    if stopping {
         editor.stop_playing_scene();
     }
     let run_id = ctx.runs.borrow_mut().start(scene.clone());
     let frozen = params.frozen;
     let holds = ctx.debugger.as_ref().map_or(0, |d| d.bind().holds);
-    play_exact(&scene, frozen);
     let debugger = ctx.debugger.clone();
+    let mut started = !stopping;
+    let asked = std::time::Instant::now();
+    if started {
+        play_exact(&scene, frozen);
+    }
     // Answer once the game process is up (connected to the editor's
     // debugger) or has already ended.
     Ok(Answer::Later {
         poll: Box::new(move || {
+            if !started {
+                let old_gone = debugger.as_ref().is_none_or(|d| !d.bind().game_connected());
+                if !old_gone && asked.elapsed() < std::time::Duration::from_secs(3) {
+                    return None;
+                }
+                started = true;
+                play_exact(&scene, frozen);
+                return None;
+            }
             if !super::editor_interface().is_playing_scene() {
                 return Some(Err(ErrorBody::new(
                     ErrorCode::GodotError,

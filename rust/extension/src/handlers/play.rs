@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use godot::prelude::*;
 use godot_mcp_protocol::commands::play::*;
-use godot_mcp_protocol::play::{GameAnswer, GameRequest, REQUEST};
-use godot_mcp_protocol::{ErrorBody, ErrorCode};
+use godot_mcp_protocol::commands::runs::RunState;
+use godot_mcp_protocol::play::{GameAnswer, GameRequest};
+use godot_mcp_protocol::{Command, ErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 
 use super::{Ctx, editor_interface};
@@ -61,10 +62,11 @@ pub fn game_pause(ctx: &mut Ctx, p: GamePause) -> Result<Answer<Played<GameClock
 }
 
 pub fn game_resume(ctx: &mut Ctx, p: GameResume) -> Result<Answer<Played<GameClock>>, ErrorBody> {
-    let paused_at_error =
-        ctx.runs.borrow().current().is_some_and(|r| {
-            r.state == godot_mcp_protocol::commands::runs::RunState::PausedAtError
-        });
+    let paused_at_error = ctx
+        .runs
+        .borrow()
+        .current()
+        .is_some_and(|r| r.state == RunState::PausedAtError);
     if paused_at_error && let Some(debugger) = &ctx.debugger {
         // Leave the script debugger's break, as its Continue button does.
         debugger.bind().send_to_game("continue", &VarArray::new());
@@ -101,24 +103,45 @@ where
         .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
     let id = NEXT_ID.get();
     NEXT_ID.set(id + 1);
+    // Calls that leave the game's time alone take the direct link; pause,
+    // resume and steps go with the engine's suspend over the debugger
+    // channel, which is also the only one a game stopped at an error reads.
+    let at_error = ctx
+        .runs
+        .borrow()
+        .current()
+        .is_some_and(|r| r.state == RunState::PausedAtError);
+    let direct = suspend.is_none() && op != GameStep::NAME && !at_error;
+    let mut debugger = debugger;
     {
-        let d = debugger.bind();
+        let mut d = debugger.bind_mut();
         if let Some(suspended) = suspend {
             d.send_to_game(SUSPEND, &varray![suspended]);
         }
-        if !d.send_to_game(REQUEST, &varray![id, text]) {
+        if !d.send_request(id, &text, direct) {
             return Err(not_running());
         }
     }
     let runs = ctx.runs.clone();
-    let mut debugger = debugger;
     Ok(Answer::Later {
         poll: Box::new(move || {
             if let Some(text) = debugger.bind_mut().take_reply(id) {
                 return Some(decode(op, run_id, &text));
             }
             if debugger.bind().game_connected() {
-                return None;
+                let stopped = runs.borrow().current().and_then(|r| {
+                    (r.state == RunState::PausedAtError).then(|| r.paused_at.unwrap_or_default())
+                });
+                return match stopped {
+                    // Stopped by this call (or while it waited): the answer
+                    // comes only once the game continues.
+                    Some(why) if !at_error => Some(Err(ErrorBody::new(
+                        ErrorCode::GodotError,
+                        format!("the game stopped at a script error during {op}: {why}"),
+                    )
+                    .with_hint("get_game_errors shows where; game_resume continues the game"))),
+                    _ => None,
+                };
             }
             let mut runs = runs.borrow_mut();
             runs.refresh(editor_interface().is_playing_scene());
@@ -159,7 +182,6 @@ fn decode<T: DeserializeOwned>(op: &str, run_id: u64, text: &str) -> Result<Play
 }
 
 fn ended_how(run: &godot_mcp_protocol::commands::runs::RunSummary) -> String {
-    use godot_mcp_protocol::commands::runs::RunState;
     match (run.state, run.exit_code, run.signal) {
         (RunState::Exited, Some(code), _) => format!("exited with code {code}"),
         (RunState::Crashed, _, Some(signal)) => format!("crashed (signal {signal})"),

@@ -14,9 +14,9 @@ use super::{input, inspect};
 
 /// Frames `until` may wait when `timeout_frames` is not given.
 const DEFAULT_UNTIL_FRAMES: u32 = 600;
-/// Main-loop rate while frozen: high, so requests are answered fast, but
-/// capped, so a frozen game does not spin a core.
-const FROZEN_FPS: i32 = 1000;
+/// Main-loop rate while frozen: low, so a frozen game costs little; the
+/// direct link wakes it for requests in between (see `play::frame`).
+const FROZEN_FPS: i32 = 200;
 
 /// The engine's frame pacing as the game had it.
 #[derive(Clone, Copy)]
@@ -90,6 +90,11 @@ impl Clock {
         .apply();
     }
 
+    /// Frozen with nothing due: the main loop may wait for requests.
+    pub fn idle_frozen(&self) -> bool {
+        self.frozen && self.step.is_none()
+    }
+
     fn state(&self) -> GameClock {
         let tree = inspect::tree_of();
         GameClock {
@@ -117,13 +122,16 @@ impl Clock {
         let now = Engine::singleton().get_physics_frames();
         let mut applied = 0;
         let mut scheduled = 0;
+        // A suspended game drops input (nodes cannot process), so while
+        // frozen every event waits for the frames the next step or resume runs.
+        let offset = u64::from(self.frozen);
         for Timed { frame, event } in timed {
-            if frame == 0 {
+            if frame == 0 && !self.frozen {
                 input::apply(&event)?;
                 applied += 1;
             } else {
                 input::check(&event)?;
-                self.pending.push((now + u64::from(frame), event));
+                self.pending.push((now + offset + u64::from(frame), event));
                 scheduled += 1;
             }
         }
@@ -132,6 +140,17 @@ impl Clock {
             scheduled,
             frame: now,
         })
+    }
+
+    /// Queues the game_input events due at the physics frame after `now`.
+    fn deliver_due(&mut self, now: u64) {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(f, _)| *f <= now + 1);
+        self.pending = later;
+        for (_, e) in &due {
+            let _ = input::apply(e);
+        }
     }
 
     /// Starts a step; it answers from [`Clock::after_frame`] when done.
@@ -198,6 +217,7 @@ impl Clock {
             watch,
             every: p.every.unwrap_or(1).max(1),
             reached: p.until.as_ref().map(|_| false),
+            until_error: None,
             done: 0,
             fixed: self.fixed,
             started: Instant::now(),
@@ -211,10 +231,12 @@ impl Clock {
         let Some(step) = self.step.as_mut() else {
             return;
         };
-        step.start = Some(Engine::singleton().get_physics_frames());
+        let now = Engine::singleton().get_physics_frames();
+        step.start = Some(now);
         step.sample();
         step.queue_inputs();
         self.frozen = false;
+        self.deliver_due(now);
         Pace {
             max_fps: 0,
             sleep_us: 0,
@@ -227,16 +249,8 @@ impl Clock {
     /// game, or the step that has ended.
     pub fn after_frame(&mut self) -> Next {
         let now = Engine::singleton().get_physics_frames();
-        // game_input events due at the next physics frame.
-        let due: Vec<EventForm> = {
-            let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
-                .into_iter()
-                .partition(|(f, _)| *f <= now + 1);
-            self.pending = later;
-            due.into_iter().map(|(_, e)| e).collect()
-        };
-        for e in &due {
-            let _ = input::apply(e);
+        if !self.frozen {
+            self.deliver_due(now);
         }
         let Some(step) = self.step.as_mut() else {
             return Next::Nothing;
@@ -252,10 +266,12 @@ impl Clock {
         if done % step.every == 0 {
             step.sample();
         }
-        if step.until_holds() {
-            step.reached = Some(true);
+        match step.until_holds() {
+            Ok(true) => step.reached = Some(true),
+            Ok(false) => {}
+            Err(why) => step.until_error = Some(why),
         }
-        if step.reached == Some(true) || done >= step.target {
+        if step.reached == Some(true) || step.until_error.is_some() || done >= step.target {
             if done % step.every != 0 {
                 step.sample();
             }
@@ -299,6 +315,7 @@ pub struct Step {
     watch: Vec<Watched>,
     every: u32,
     reached: Option<bool>,
+    until_error: Option<String>,
     /// Physics frames advanced so far.
     done: u32,
     fixed: bool,
@@ -341,14 +358,16 @@ impl Step {
         }
     }
 
-    fn until_holds(&mut self) -> bool {
+    /// Whether `until` holds now; an expression that fails to run ends the
+    /// step rather than counting as false until the timeout.
+    fn until_holds(&mut self) -> Result<bool, String> {
         let Some(expr) = self.until.as_mut() else {
-            return false;
+            return Ok(false);
         };
         if !self.base.is_instance_valid() {
-            return false;
+            return Err("the base node left the tree".into());
         }
-        inspect::execute(expr, &self.base).is_ok_and(|v| v.booleanize())
+        inspect::execute(expr, &self.base).map(|v| v.booleanize())
     }
 
     /// The step's answer, once the game is frozen again.
@@ -377,6 +396,7 @@ impl Step {
             frames: self.done,
             frame: Engine::singleton().get_physics_frames(),
             reached: self.reached,
+            until_error: self.until_error,
             report,
             watch,
             fixed_rate: self.fixed,

@@ -2,8 +2,9 @@
 //! (`Input.parse_input_event`): actions, `_input`, `_unhandled_input` and
 //! the GUI all see them.
 
+use godot::classes::notify::ControlNotification;
 use godot::classes::{
-    Input, InputEvent, InputEventAction, InputEventJoypadButton, InputEventJoypadMotion,
+    Control, Input, InputEvent, InputEventAction, InputEventJoypadButton, InputEventJoypadMotion,
     InputEventKey, InputEventMouseButton, InputEventMouseMotion, InputMap, Os,
 };
 use godot::global::{JoyAxis, JoyButton, Key, MouseButton};
@@ -35,6 +36,9 @@ pub fn check(event: &EventForm) -> Result<(), ErrorBody> {
         }
         EventForm::Key { key, .. } => {
             keycode(key)?;
+        }
+        EventForm::Click(target) => {
+            inspect::click_target(target)?;
         }
         _ => {}
     }
@@ -99,7 +103,12 @@ pub fn apply(event: &EventForm) -> Result<(), ErrorBody> {
             button,
             position,
             pressed,
-        } => mouse_button(*button as i32, vec2(*position), *pressed),
+        } => {
+            if *pressed && let Some(control) = inspect::control_at(vec2(*position)) {
+                hover(&control);
+            }
+            mouse_button(*button as i32, vec2(*position), *pressed)
+        }
         EventForm::MouseMotion { position } => {
             let mut e = InputEventMouseMotion::new_gd();
             e.set_position(vec2(*position));
@@ -152,11 +161,25 @@ pub fn apply(event: &EventForm) -> Result<(), ErrorBody> {
             motion.set_position(at);
             motion.set_global_position(at);
             parse(motion.upcast());
+            hover(&control);
             mouse_button(MouseButton::LEFT.ord(), at, true);
             mouse_button(MouseButton::LEFT.ord(), at, false);
         }
     }
     Ok(())
+}
+
+/// A window the system pointer has not entered (always so headless, and
+/// under a display when the pointer is elsewhere) gives no Control hover,
+/// and a Button takes a mouse press only while hovered. So the Control
+/// under a press is told the mouse entered it, as the window would.
+fn hover(control: &Gd<Control>) {
+    let hovered = control
+        .get_viewport()
+        .and_then(|v| v.gui_get_hovered_control());
+    if hovered.as_ref() != Some(control) {
+        control.clone().notify(ControlNotification::MOUSE_ENTER);
+    }
 }
 
 fn mouse_button(index: i32, at: Vector2, pressed: bool) {

@@ -506,6 +506,22 @@ pub fn ui(p: GameUi) -> Result<UiControls, ErrorBody> {
     Ok(out)
 }
 
+/// The topmost visible Control that takes the mouse at `at` (window
+/// coordinates): the last in drawing order whose rectangle holds it.
+pub fn control_at(at: Vector2) -> Option<Gd<Control>> {
+    visible_controls().into_iter().rev().find(|c| {
+        if c.get_mouse_filter() == godot::classes::control::MouseFilter::IGNORE {
+            return false;
+        }
+        let to_canvas = c
+            .get_viewport()
+            .map(|v| v.get_final_transform())
+            .filter(|t| t.determinant().abs() > 1e-6)
+            .map_or(at, |t| t.affine_inverse() * at);
+        c.get_global_rect().contains_point(to_canvas)
+    })
+}
+
 /// The one visible Control whose text (or path) is `target`.
 pub fn click_target(target: &str) -> Result<Gd<Control>, ErrorBody> {
     let root = scene_root()?;

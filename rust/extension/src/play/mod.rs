@@ -39,6 +39,7 @@
 mod clock;
 mod input;
 mod inspect;
+mod link;
 
 pub use clock::project_ticks;
 
@@ -53,9 +54,13 @@ use serde_json::Value;
 
 /// How long a hold waits for the editor before letting the game go on.
 const HOLD_AT_MOST: Duration = Duration::from_secs(10);
+/// How long a frozen iteration waits on the direct link: most of a frozen
+/// frame, so requests wake the game at once and it does not spin.
+const FROZEN_WAIT: Duration = Duration::from_millis(4);
 
 thread_local! {
     static AGENT: RefCell<Option<clock::Clock>> = const { RefCell::new(None) };
+    static LINK: RefCell<Option<link::Link>> = const { RefCell::new(None) };
     static RELEASED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -76,6 +81,12 @@ pub fn main_loop_started() {
         true.to_variant()
     });
     EngineDebugger::singleton().register_message_capture(CAPTURE, &capture);
+    if let Some(link) = link::Link::open() {
+        let (path, token) = link.offer();
+        EngineDebugger::singleton()
+            .send_message(godot_mcp_protocol::link::OFFER, &varray![path, token]);
+        LINK.with_borrow_mut(|l| *l = Some(link));
+    }
     if frozen {
         hold("start", true);
         with_clock(|c| c.frozen_by_editor());
@@ -87,6 +98,7 @@ pub fn main_loop_started() {
 /// Called once per main-loop iteration, after its physics and process
 /// frames: delivers due inputs and advances a step.
 pub fn frame() {
+    poll_link();
     match with_clock(clock::Clock::after_frame) {
         Some(clock::Next::Begin) => {
             hold("step", false);
@@ -100,10 +112,19 @@ pub fn frame() {
         }
         _ => {}
     }
+    if with_clock(|c| c.idle_frozen()) == Some(true) {
+        LINK.with_borrow(|link| {
+            if let Some(link) = link {
+                link.wait(FROZEN_WAIT);
+            }
+        });
+        poll_link();
+    }
 }
 
 /// Ends the capture with the main loop: its callable must not outlive it.
 pub fn main_loop_ending() {
+    LINK.with_borrow_mut(Option::take);
     if AGENT.with_borrow_mut(Option::take).is_some() {
         EngineDebugger::singleton().unregister_message_capture(CAPTURE);
     }
@@ -143,6 +164,11 @@ fn hold(reason: &str, suspended: bool) {
         for _ in 0..2048 {
             debugger.line_poll();
         }
+        // Before the first frame the scene is not loaded yet: link
+        // requests wait for the first iteration.
+        if reason != "start" {
+            poll_link();
+        }
         std::thread::sleep(Duration::from_micros(100));
     }
 }
@@ -167,15 +193,27 @@ fn on_message(message: &str, data: &Variant) {
     }
 }
 
+/// Answers what the editor sent over the direct link.
+fn poll_link() {
+    LINK.with_borrow_mut(|link| {
+        if let Some(link) = link.as_mut() {
+            link.poll(|id, text| handle(id, text).map(|answer| encode_answer(&answer)));
+        }
+    });
+}
+
 fn reply(id: i64, answer: GameAnswer) {
-    let text = serde_json::to_string(&answer).unwrap_or_else(|e| {
+    EngineDebugger::singleton().send_message(REPLY, &varray![id, encode_answer(&answer)]);
+}
+
+fn encode_answer(answer: &GameAnswer) -> String {
+    serde_json::to_string(answer).unwrap_or_else(|e| {
         serde_json::to_string(&GameAnswer::Error(ErrorBody::new(
             ErrorCode::InternalError,
             format!("cannot encode the game's answer: {e}"),
         )))
         .unwrap_or_default()
-    });
-    EngineDebugger::singleton().send_message(REPLY, &varray![id, text]);
+    })
 }
 
 /// Runs one request; `None` when it answers later (a step).

@@ -174,7 +174,7 @@ command!(
     output = Played<GameValue>
 );
 
-/// Inject input events into the running game as real input (actions, keys, mouse, joypad, text, clicks).
+/// Inject input events into the running game as real input (actions, keys, mouse, joypad, text, clicks); a frozen game gets them when its next frame runs.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GameInput {
@@ -196,7 +196,7 @@ command!(
 pub struct InputQueued {
     /// Events applied now.
     pub applied: usize,
-    /// Events waiting for a later physics frame.
+    /// Events waiting for a later physics frame (all of them while frozen).
     pub scheduled: usize,
     /// The game's physics frame counter.
     pub frame: u64,
@@ -297,6 +297,9 @@ pub struct Stepped {
     /// With `until`: whether it became true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reached: Option<bool>,
+    /// `until` failed to run at the last frame (Godot's message); the step stopped there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_error: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub report: Vec<Value>,
     /// Per node path, per property.
