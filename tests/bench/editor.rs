@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
-    register_extension, signal_group, workspace_root,
+    register_extension, run_game_headless, sample_project_copy, signal_group, workspace_root,
 };
 use godot_mcp_protocol::commands::perf::percentile;
 use serde_json::{Value, json};
@@ -39,11 +39,13 @@ fn main() {
         .expect("tokio runtime");
     let quick = std::env::args().any(|a| a == "--quick");
     let trees_only = std::env::args().any(|a| a == "--trees");
+    // `--play`: only the play-test section.
+    let play_only = std::env::args().any(|a| a == "--play");
     let work = async {
         if trees_only {
             trees_alone().await
         } else {
-            run(quick).await
+            run(quick, play_only).await
         }
     };
     match runtime.block_on(work) {
@@ -114,7 +116,7 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
-async fn run(quick: bool) -> Result {
+async fn run(quick: bool, play_only: bool) -> Result {
     let godot = godot_binary()?;
     let calls = if quick { 60 } else { 300 };
     let mut report = Report::default();
@@ -126,6 +128,9 @@ async fn run(quick: bool) -> Result {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    if play_only {
+        return play(&godot, quick, &mut report).await;
+    }
     report.add("floor: loopback WebSocket echo", echo_floor(calls).await?);
 
     // Without the extension: the editor's own footprint and start-up.
@@ -277,6 +282,8 @@ async fn run(quick: bool) -> Result {
     mcp.close().await;
     drop(editor);
 
+    play(&godot, quick, &mut report).await?;
+
     let out = workspace_root().join("target/bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let file = out.join("latest.json");
@@ -377,6 +384,96 @@ async fn trees_alone() -> Result {
     drop(editor);
     let _ = std::fs::remove_dir_all(&base);
     Ok(())
+}
+
+/// The play-test tools on the sample platformer: game_get round trips
+/// while frozen and while running, and the wall time of a 60-frame step.
+async fn play(godot: &Path, quick: bool, report: &mut Report) -> Result {
+    let project = sample_project_copy("bench-play")?;
+    run_game_headless(&project)?;
+    let editor = start(godot, &project, &[])?;
+    let mcp = Mcp::start(editor.port).await?;
+    let calls = if quick { 60 } else { 300 };
+    game_call(
+        &mcp,
+        "run_project",
+        json!({"scene": "res://platformer/level.tscn", "frozen": true}),
+    )
+    .await?;
+    report.add(
+        "game_get round trip, game frozen",
+        game_gets(&mcp, calls).await?,
+    );
+    // What a frozen game costs while nobody calls.
+    let pid = game_call(
+        &mcp,
+        "game_eval",
+        json!({"expression": "OS.get_process_id()"}),
+    )
+    .await?["value"]
+        .as_u64()
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or("the game's pid")?;
+    let before = cpu_ticks(pid)?;
+    let t = Instant::now();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    report.add(
+        "frozen game idle",
+        json!({"cpu_pct": pct(cpu_ticks(pid)? - before, t.elapsed())}),
+    );
+    game_call(
+        &mcp,
+        "game_step",
+        json!({"until": "is_on_floor()", "node_path": "Hero", "timeout_frames": 240}),
+    )
+    .await?;
+    let mut walls = Vec::new();
+    let mut inside = Vec::new();
+    for i in 0..(if quick { 5 } else { 20 }) {
+        let action = if i % 2 == 0 {
+            "move_right"
+        } else {
+            "move_left"
+        };
+        let t = Instant::now();
+        let r = game_call(
+            &mcp,
+            "game_step",
+            json!({"frames": 60, "inputs": [{"action": action, "hold_frames": 60}]}),
+        )
+        .await?;
+        walls.push(t.elapsed());
+        inside.push(Duration::from_millis(r["wall_ms"].as_u64().unwrap_or(0)));
+    }
+    let mut row = stats(&walls);
+    row["in_game_p50_ms"] = stats(&inside)["p50_ms"].clone();
+    report.add("game_step(frames: 60) wall time", row);
+    game_call(&mcp, "game_resume", json!({})).await?;
+    report.add(
+        "game_get round trip, game running",
+        game_gets(&mcp, calls).await?,
+    );
+    game_call(&mcp, "stop_project", json!({})).await?;
+    mcp.close().await;
+    drop(editor);
+    Ok(())
+}
+
+async fn game_call(mcp: &Mcp, name: &str, args: Value) -> Result<Value> {
+    mcp.call(name, args)
+        .await
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+async fn game_gets(mcp: &Mcp, calls: usize) -> Result<Value> {
+    let get = json!({"node_path": "Hero", "properties": ["position"]});
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        game_call(mcp, "game_get", get.clone()).await?;
+        times.push(t.elapsed());
+    }
+    Ok(stats(&times))
 }
 
 /// Waits until the editor's frames are short again: after opening a scene

@@ -9,6 +9,7 @@ mod foundation;
 mod game;
 mod hardening;
 mod offline;
+mod play;
 mod reads;
 mod see;
 mod session;
@@ -116,6 +117,7 @@ fn main() {
         reads::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
+        play::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
         clients::run(&mut suite, filter.as_deref()).await;

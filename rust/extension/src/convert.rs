@@ -24,6 +24,18 @@ pub struct PropertyInfo {
 }
 
 impl PropertyInfo {
+    /// A property known only by its type, such as a sub-property
+    /// (`position:x`) or a method argument.
+    pub fn of_kind(name: &str, kind: Kind) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind,
+            hint: 0,
+            hint_string: String::new(),
+            usage: 0,
+        }
+    }
+
     fn hint(&self) -> Hint<'_> {
         match self.hint {
             h if h == PropertyHint::ENUM.ord() => Hint::Enum(&self.hint_string),

@@ -9,6 +9,10 @@
 //! to that signal on each session and feeds [`Runs`]. Screenshots of the
 //! game use the request the editor's Game view uses (`scene:rq_screenshot`):
 //! the game saves its window to a PNG and answers with the file's path.
+//! The play-test agent inside the game ([`crate::play`]) talks on its own
+//! `godot_mcp` prefix, which this plugin captures: replies are kept by
+//! request id for the handlers, and a game that holds its main loop is
+//! suspended with the engine's own message and then released.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,10 +22,14 @@ use godot::classes::{
 };
 use godot::prelude::*;
 
+use crate::game_link::GameLink;
 use crate::runs::{Item, Runs, parse};
+use godot_mcp_protocol::{link, play};
 
 /// The signal every debugger session emits for each message from the game.
 const DEBUG_DATA: &str = "debug_data";
+/// The engine's suspend, as the editor's Game view sends it.
+pub const SUSPEND: &str = "scene:suspend_changed";
 /// Godot's class for one debugger session tab.
 const SESSION_CLASS: &str = "ScriptEditorDebugger";
 
@@ -29,6 +37,12 @@ const SESSION_CLASS: &str = "ScriptEditorDebugger";
 #[class(tool, init, base = EditorDebuggerPlugin)]
 pub struct GodotMcpDebugger {
     pub runs: Rc<RefCell<Runs>>,
+    /// Answers of the game's agent not yet collected, by request id.
+    replies: std::collections::HashMap<i64, String>,
+    /// The direct link the running game offered, once connected.
+    link: Option<GameLink>,
+    /// Holds answered since the count was last read (a frozen start is one).
+    pub holds: u64,
     /// Sessions listened to, with the callable connected to each.
     listening: Vec<(InstanceId, Callable)>,
     base: Base<EditorDebuggerPlugin>,
@@ -38,6 +52,41 @@ pub struct GodotMcpDebugger {
 impl IEditorDebuggerPlugin for GodotMcpDebugger {
     fn setup_session(&mut self, _session_id: i32) {
         self.listen();
+    }
+
+    fn has_capture(&self, capture: GString) -> bool {
+        capture == play::CAPTURE
+    }
+
+    fn capture(&mut self, message: GString, data: VarArray, session_id: i32) -> bool {
+        let message = message.to_string();
+        if message == play::REPLY {
+            let id = data.get(0).and_then(|v| v.try_to::<i64>().ok());
+            let text = data.get(1).map(|v| v.to_string()).unwrap_or_default();
+            if let Some(id) = id {
+                self.replies.insert(id, text);
+            }
+        } else if message == link::OFFER {
+            let text = |i: usize| data.get(i).map(|v| v.to_string()).unwrap_or_default();
+            // A new game's offer replaces the link to the last one.
+            self.link = GameLink::connect(&text(0), &text(1));
+        } else if message == play::HOLD {
+            // The game waits in its main loop: suspend or thaw it as it
+            // asks, then let it go.
+            let suspended = data
+                .get(1)
+                .and_then(|v| v.try_to::<bool>().ok())
+                .unwrap_or(true);
+            if let Some(mut session) = self.base().get_session(session_id) {
+                session
+                    .send_message_ex(SUSPEND)
+                    .data(&varray![suspended])
+                    .done();
+                session.send_message_ex(play::RELEASE).done();
+                self.holds += 1;
+            }
+        }
+        true
     }
 }
 
@@ -53,6 +102,32 @@ impl GodotMcpDebugger {
             .iter_shared()
             .filter_map(|s| s.try_to::<Gd<EditorDebuggerSession>>().ok())
             .find(|s| s.is_active())
+    }
+
+    /// Takes the game's answer to request `id`, once it has come.
+    pub fn take_reply(&mut self, id: i64) -> Option<String> {
+        if let Some(link) = self.link.as_mut()
+            && !link.pump(&mut self.replies)
+        {
+            self.link = None;
+        }
+        self.replies.remove(&id)
+    }
+
+    /// Sends a request to the game's agent: over the direct link when asked
+    /// and connected, else over the debugger channel. False when no game
+    /// is connected.
+    pub fn send_request(&mut self, id: i64, text: &str, direct: bool) -> bool {
+        if direct
+            && self.game_connected()
+            && let Some(link) = self.link.as_mut()
+        {
+            if link.send(id, text) {
+                return true;
+            }
+            self.link = None;
+        }
+        self.send_to_game(play::REQUEST, &varray![id, text])
     }
 
     /// Sends a message to the running game; false when none is connected.

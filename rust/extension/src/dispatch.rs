@@ -235,7 +235,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
         let read_only = self
             .router
             .get(request.action.as_str())
-            .is_none_or(|r| r.read_only);
+            .is_none_or(|r| !r.edits_project);
         let queue = self.queues.get_mut(&conn)?;
         if read_only || ctx.readiness() != Readiness::Importing {
             queue.blocked_since = None;
@@ -277,7 +277,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
                 return answer(&reply, Response::err(Some(request.id), error), ctx, false);
             }
         };
-        let edit = !route.read_only;
+        let edit = route.edits_project;
         let outcome = guarded(&request.action, || route.call(ctx, request.params));
         match outcome {
             Ok(Answer::Now(value)) => answer(&reply, Response::ok(request.id, value), ctx, edit),
@@ -472,6 +472,7 @@ mod tests {
                         playing: true,
                         scene: "res://main.tscn".into(),
                         run_id: 1,
+                        frozen: false,
                     })
                 })
             }),

@@ -13,9 +13,11 @@ mod dispatch;
 mod editor_log;
 mod error;
 mod game;
+mod game_link;
 mod gate;
 mod handlers;
 mod perf;
+mod play;
 mod plugin;
 mod ring;
 mod runs;
@@ -32,8 +34,19 @@ struct GodotMcp;
 // `unsafe` because it exports the C symbol the engine calls.
 #[gdextension]
 unsafe impl ExtensionLibrary for GodotMcp {
+    fn on_stage_init(stage: InitStage) {
+        if stage == InitStage::MainLoop {
+            play::main_loop_started();
+        }
+    }
+
+    fn on_main_loop_frame() {
+        play::frame();
+    }
+
     fn on_stage_deinit(stage: InitStage) {
         if stage == InitStage::MainLoop {
+            play::main_loop_ending();
             game::main_loop_ending();
         }
     }

@@ -11,8 +11,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    capture, docs, editor, files, history, log, node, perf, project, resource, runs, scene, script,
-    session, signal, source, toolsets, tree, workspace,
+    capture, docs, editor, files, history, log, node, perf, play, project, resource, runs, scene,
+    script, session, signal, source, toolsets, tree, workspace,
 };
 use crate::{ErrorBody, errors};
 
@@ -288,6 +288,16 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<editor::StopProject>(),
     spec::<runs::GetGameOutput>(),
     spec::<runs::GetGameErrors>(),
+    spec::<play::GameTree>(),
+    spec::<play::GameGet>(),
+    spec::<play::GameSet>(),
+    spec::<play::GameCall>(),
+    spec::<play::GameEval>(),
+    spec::<play::GameInput>(),
+    spec::<play::GamePause>(),
+    spec::<play::GameResume>(),
+    spec::<play::GameStep>(),
+    spec::<play::GameUi>(),
     spec::<capture::GetScreenshot>(),
     spec::<log::GetEditorLog>(),
     spec::<history::Undo>(),

@@ -35,8 +35,12 @@ pub enum ErrorCode {
     AnchorMismatch,
     /// The node has no signal of that name, or no such connection exists.
     SignalNotFound,
-    /// The target has no method of that name.
+    /// The target has no method of that name, or not with that many arguments.
     MethodNotFound,
+    /// A Godot `Expression` did not parse or failed to run.
+    ExpressionError,
+    /// No game is running (or it ended) for a game_* call.
+    GameNotRunning,
     /// The class does not exist in ClassDB.
     UnknownClass,
     /// The class exists but is not a Resource, or is abstract.

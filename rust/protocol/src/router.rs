@@ -72,6 +72,9 @@ type Erased<C, O> = Box<dyn Fn(&mut C, Value) -> Result<Answer<O>, ErrorBody> + 
 pub struct Route<C, O> {
     pub name: &'static str,
     pub read_only: bool,
+    /// Whether it changes the editor's scenes or project (a write outside
+    /// the play-test tools, which change only the running game).
+    pub edits_project: bool,
     /// How long the handler may take to answer in later frames; `None`
     /// for handlers that always answer at once.
     pub deadline: Option<Duration>,
@@ -170,6 +173,7 @@ impl<C: 'static, E: Encoding + 'static> Router<C, E> {
         self.routes.push(Route {
             name: P::NAME,
             read_only: P::READ_ONLY,
+            edits_project: !P::READ_ONLY && P::TOOLSET != crate::catalog::Toolset::Play,
             deadline,
             handler: Box::new(erased),
         });

@@ -468,14 +468,8 @@ impl ServerHandler for GodotMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use godot_mcp_protocol::catalog::Toolset;
 
     /// Room kept in the default list for the play-test tools still to come.
-    fn play_reserve() -> (usize, usize) {
-        let play = CATALOG.iter().any(|c| c.toolset == Toolset::Play);
-        if play { (0, 0) } else { (10, 5_000) }
-    }
-
     #[test]
     fn an_image_in_a_result_becomes_image_content_and_nothing_else() {
         let result = success(json!({
@@ -527,7 +521,6 @@ mod tests {
 
     #[test]
     fn tool_lists_fit_client_caps() {
-        let (reserve_tools, reserve_bytes) = play_reserve();
         let default = tools(&Selection::default());
         let default_bytes = tools_json(&Selection::default()).len();
         let all = tools(&Selection::all());
@@ -537,16 +530,9 @@ mod tests {
             default.len(),
             all.len()
         );
-        assert!(
-            default.len() + reserve_tools <= 40,
-            "{} tools",
-            default.len()
-        );
-        assert!(
-            default_bytes + reserve_bytes <= 20_000,
-            "{default_bytes} bytes"
-        );
-        assert!(all_bytes + reserve_bytes <= 48_000, "{all_bytes} bytes");
+        assert!(default.len() <= 40, "{} tools", default.len());
+        assert!(default_bytes <= 20_000, "{default_bytes} bytes");
+        assert!(all_bytes <= 48_000, "{all_bytes} bytes");
         assert_eq!(all.len(), CATALOG.len());
     }
 

@@ -4,7 +4,7 @@
 //! - `cargo xtask build`: release shim and extension, library copied into `addons/godot_mcp/bin/`
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
-//! - `cargo xtask bench [--quick | --trees]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only)
+//! - `cargo xtask bench [--quick | --trees | --play]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only)
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 #![forbid(unsafe_code)]
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees] | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play] | classes>"
                 .into(),
         ),
     };

@@ -79,17 +79,34 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                     .with_hint("pass scene to run a specific scene")
             })?,
     };
-    // A game already running would answer for the new one.
-    if editor.is_playing_scene() {
+    // A game already running would answer for the new one: it is stopped,
+    // and the new one starts once its debugger session has closed.
+    let stopping = editor.is_playing_scene();
+    if stopping {
         editor.stop_playing_scene();
     }
     let run_id = ctx.runs.borrow_mut().start(scene.clone());
-    editor.play_custom_scene(&scene);
+    let frozen = params.frozen;
+    let holds = ctx.debugger.as_ref().map_or(0, |d| d.bind().holds);
     let debugger = ctx.debugger.clone();
+    let mut started = !stopping;
+    let asked = std::time::Instant::now();
+    if started {
+        play_exact(&scene, frozen);
+    }
     // Answer once the game process is up (connected to the editor's
     // debugger) or has already ended.
     Ok(Answer::Later {
         poll: Box::new(move || {
+            if !started {
+                let old_gone = debugger.as_ref().is_none_or(|d| !d.bind().game_connected());
+                if !old_gone && asked.elapsed() < std::time::Duration::from_secs(3) {
+                    return None;
+                }
+                started = true;
+                play_exact(&scene, frozen);
+                return None;
+            }
             if !super::editor_interface().is_playing_scene() {
                 return Some(Err(ErrorBody::new(
                     ErrorCode::GodotError,
@@ -97,17 +114,78 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                 )
                 .with_hint("check the editor output for the game's errors")));
             }
-            let up = debugger.as_ref().is_none_or(|d| d.bind().game_connected());
+            // A frozen game is up once the editor has suspended it.
+            let up = debugger.as_ref().is_none_or(|d| {
+                let d = d.bind();
+                d.game_connected() && (!frozen || d.holds > holds)
+            });
             up.then(|| {
                 Ok(ProjectRun {
                     playing: true,
                     scene: scene.clone(),
                     run_id,
+                    frozen,
                 })
             })
         }),
         waiting_for: "the game to start",
     })
+}
+
+/// Godot's class for the Run Instances dialog, whose "main run arguments"
+/// field the editor reads as it starts a game.
+const RUN_INSTANCES: &str = "RunInstancesDialog";
+
+/// Plays `scene` at a fixed frame rate (and frozen before its first frame
+/// when asked), so stepped frames never see the wall clock. The flags ride
+/// on the editor's run-arguments field for this one launch: its text is
+/// swapped in memory and put back at once (setting it programmatically
+/// emits no change, so nothing is saved to the project).
+fn play_exact(scene: &str, frozen: bool) {
+    let field = run_args_field();
+    let original = field
+        .as_ref()
+        .map(|f| f.get_text().to_string())
+        .unwrap_or_default();
+    let ticks = crate::play::project_ticks();
+    if let Some(mut field) = field.clone() {
+        field.set_text(&godot_mcp_protocol::play::run_args(
+            &original, ticks, frozen,
+        ));
+    }
+    editor_interface().play_custom_scene(scene);
+    if let Some(mut field) = field {
+        field.set_text(&original);
+    }
+}
+
+/// The Run Instances dialog's main arguments field: its first line edit,
+/// which shows the project's `editor/run/main_run_args`.
+fn run_args_field() -> Option<Gd<godot::classes::LineEdit>> {
+    let base = editor_interface().get_base_control()?;
+    let dialog = base
+        .find_children_ex("*")
+        .type_(RUN_INSTANCES)
+        .recursive(true)
+        .owned(false)
+        .done()
+        .iter_shared()
+        .next()?;
+    let edits: Vec<Gd<godot::classes::LineEdit>> = dialog
+        .find_children_ex("*")
+        .type_("LineEdit")
+        .recursive(true)
+        .owned(false)
+        .done()
+        .iter_shared()
+        .filter_map(|n| n.try_cast().ok())
+        .collect();
+    let setting = setting_string("editor/run/main_run_args").unwrap_or_default();
+    edits
+        .iter()
+        .find(|e| e.get_text().to_string() == setting)
+        .or(edits.first())
+        .cloned()
 }
 
 /// How long `stop_project` waits for the game's exit status.

@@ -14,6 +14,7 @@ mod history;
 mod log;
 mod node;
 mod perf;
+mod play;
 mod project;
 mod resource;
 mod runs;
@@ -127,6 +128,16 @@ pub fn router() -> &'static Router<Ctx> {
             .later(editor::stop_project, editor::GAME_STOP_DEADLINE)
             .now(runs::get_game_output)
             .now(runs::get_game_errors)
+            .later(play::game_tree, play::ANSWER_TIMEOUT)
+            .later(play::game_get, play::ANSWER_TIMEOUT)
+            .later(play::game_set, play::ANSWER_TIMEOUT)
+            .later(play::game_call, play::ANSWER_TIMEOUT)
+            .later(play::game_eval, play::ANSWER_TIMEOUT)
+            .later(play::game_input, play::ANSWER_TIMEOUT)
+            .later(play::game_pause, play::ANSWER_TIMEOUT)
+            .later(play::game_resume, play::ANSWER_TIMEOUT)
+            .later(play::game_step, play::STEP_TIMEOUT)
+            .later(play::game_ui, play::ANSWER_TIMEOUT)
             .later(capture::get_screenshot, capture::CAPTURE_TIMEOUT)
             .now(log::get_editor_log)
             .now(history::undo)

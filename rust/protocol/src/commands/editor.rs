@@ -112,6 +112,9 @@ pub struct RunProject {
     /// res:// path of a scene to run instead of the main scene.
     #[serde(default)]
     pub scene: Option<String>,
+    /// Start with game time frozen before the first frame (see game_step).
+    #[serde(default)]
+    pub frozen: bool,
 }
 command!(
     RunProject,
@@ -131,6 +134,9 @@ pub struct ProjectRun {
     pub scene: String,
     /// Identifies this run in get_game_output and get_game_errors.
     pub run_id: u64,
+    /// Whether game time is frozen (run with `frozen`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub frozen: bool,
 }
 
 /// Stop the game started from the editor and summarise its run. Succeeds (with `was_playing: false`) when nothing runs.

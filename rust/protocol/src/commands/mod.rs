@@ -12,6 +12,7 @@ pub mod history;
 pub mod log;
 pub mod node;
 pub mod perf;
+pub mod play;
 pub mod project;
 pub mod resource;
 pub mod runs;
