@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use godot_mcp_protocol::link::{Lines, line};
+use godot_mcp_protocol::link::{Lines, fill, flush, line};
 
 #[cfg(unix)]
 type Stream = std::os::unix::net::UnixStream;
@@ -52,18 +52,8 @@ impl GameLink {
             return false;
         }
         #[cfg(unix)]
-        {
-            use std::io::{ErrorKind, Read};
-            let mut buf = [0u8; 64 * 1024];
-            loop {
-                match self.stream.read(&mut buf) {
-                    Ok(0) => return false,
-                    Ok(n) => self.lines.feed(&buf[..n]),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => return false,
-                }
-            }
+        if !fill(&mut self.stream, &mut self.lines, usize::MAX) {
+            return false;
         }
         while let Some(next) = self.lines.next_line() {
             match next {
@@ -79,19 +69,9 @@ impl GameLink {
     fn flush(&mut self) -> bool {
         #[cfg(unix)]
         {
-            use std::io::{ErrorKind, Write};
-            while !self.out.is_empty() {
-                match self.stream.write(&self.out) {
-                    Ok(0) => return false,
-                    Ok(n) => {
-                        self.out.drain(..n);
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => return false,
-                }
-            }
+            flush(&mut self.stream, &mut self.out)
         }
+        #[cfg(not(unix))]
         true
     }
 }

@@ -10,6 +10,8 @@
 //! newline). The first line from the editor carries id 0 and the token the
 //! game offered over the debugger channel; anything else closes the link.
 
+use std::io::{ErrorKind, Read, Write};
+
 use crate::{ErrorBody, ErrorCode};
 
 /// Game to editor over the debugger channel: `[socket path, token]`.
@@ -68,6 +70,43 @@ impl Lines {
     }
 }
 
+/// Reads what a non-blocking stream has, up to about `at_most` bytes,
+/// into `lines`; false when the stream is closed or failed.
+pub fn fill(stream: &mut impl Read, lines: &mut Lines, at_most: usize) -> bool {
+    let mut buf = [0u8; 16 * 1024];
+    let mut read = 0;
+    while read < at_most {
+        match stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => {
+                lines.feed(&buf[..n]);
+                read += n;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// Writes what a non-blocking stream takes of `out`, keeping the rest;
+/// false when the stream is closed or failed.
+pub fn flush(stream: &mut impl Write, out: &mut Vec<u8>) -> bool {
+    while !out.is_empty() {
+        match stream.write(out) {
+            Ok(0) => return false,
+            Ok(n) => {
+                out.drain(..n);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
 fn malformed(what: &str) -> ErrorBody {
     ErrorBody::new(ErrorCode::MalformedRequest, format!("game link: {what}"))
 }
@@ -91,6 +130,75 @@ mod tests {
         );
         assert_eq!(lines.next_line().unwrap().unwrap(), (8, "x y".to_owned()));
         assert!(lines.next_line().is_none());
+    }
+
+    /// A stream that takes or gives at most `chunk` bytes a call, then
+    /// would block.
+    struct Trickle {
+        data: Vec<u8>,
+        chunk: usize,
+        calls: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(3) || self.data.is_empty() {
+                return Err(ErrorKind::WouldBlock.into());
+            }
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Ok(n)
+        }
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(3) {
+                return Err(ErrorKind::WouldBlock.into());
+            }
+            let n = self.chunk.min(buf.len());
+            self.data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn partial_writes_and_reads_carry_every_line_across() {
+        let mut wire = Trickle {
+            data: Vec::new(),
+            chunk: 7,
+            calls: 0,
+        };
+        let mut out = line(1, "first");
+        out.extend(line(2, "second"));
+        let mut rounds = 0;
+        while !out.is_empty() {
+            assert!(flush(&mut wire, &mut out));
+            rounds += 1;
+        }
+        assert!(rounds > 1, "a would-block write keeps the rest");
+        let mut lines = Lines::default();
+        wire.calls = 0;
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            assert!(fill(&mut wire, &mut lines, 1 << 20));
+            while let Some(l) = lines.next_line() {
+                got.push(l.unwrap());
+            }
+        }
+        assert_eq!(got, [(1, "first".into()), (2, "second".into())]);
+    }
+
+    #[test]
+    fn a_closed_stream_ends_the_link() {
+        let mut closed: &[u8] = &[];
+        assert!(!fill(&mut closed, &mut Lines::default(), 1024));
     }
 
     #[test]

@@ -24,7 +24,6 @@ impl Link {
 
 #[cfg(unix)]
 mod unix {
-    use std::io::{ErrorKind, Read, Write};
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::os::unix::net::{UnixListener, UnixStream};
@@ -32,7 +31,7 @@ mod unix {
     use std::time::Duration;
 
     use godot_mcp_protocol::discovery;
-    use godot_mcp_protocol::link::{Lines, line};
+    use godot_mcp_protocol::link::{Lines, fill, flush, line};
 
     /// Bytes read from the socket per poll at most, so one iteration never
     /// spends long on the link.
@@ -144,19 +143,8 @@ mod unix {
             token: &str,
             handle: &mut impl FnMut(i64, &str) -> Option<String>,
         ) -> bool {
-            let mut buf = [0u8; 16 * 1024];
-            let mut read = 0;
-            while read < READ_PER_POLL {
-                match self.stream.read(&mut buf) {
-                    Ok(0) => return false,
-                    Ok(n) => {
-                        self.lines.feed(&buf[..n]);
-                        read += n;
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => return false,
-                }
+            if !fill(&mut self.stream, &mut self.lines, READ_PER_POLL) {
+                return false;
             }
             while let Some(next) = self.lines.next_line() {
                 let Ok((id, text)) = next else {
@@ -173,18 +161,7 @@ mod unix {
                     self.out.extend(line(id, &answer));
                 }
             }
-            while !self.out.is_empty() {
-                match self.stream.write(&self.out) {
-                    Ok(0) => return false,
-                    Ok(n) => {
-                        self.out.drain(..n);
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => return false,
-                }
-            }
-            true
+            flush(&mut self.stream, &mut self.out)
         }
     }
 
