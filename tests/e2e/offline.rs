@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use godot_mcp_e2e::{
-    Mcp, TestResult, copy_tree, free_port, godot_binary, test_runtime_dir, workspace_root,
+    Mcp, TestResult, copy_tree, free_port, godot_binary, signal_group, test_runtime_dir,
+    workspace_root,
 };
 use godot_mcp_protocol::ErrorCode;
 use godot_mcp_protocol::discovery;
@@ -23,6 +24,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     let tests: &[(&str, crate::TestFn<'_, ()>)] = &[
         ("offline_corpus_round_trips_byte_identical", corpus),
         ("offline_edits_load_cleanly_in_godot", edits),
+        (
+            "offline_writes_refused_under_a_live_editor",
+            under_live_editor,
+        ),
     ];
     suite.run_all(&(), filter, tests).await;
 }
@@ -135,7 +140,11 @@ fn corpus(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
 /// A copy of the sample project without the editor addon: a plain game
 /// project, as a user's would be with no editor around.
 fn plain_project() -> Result<PathBuf, String> {
-    let project = scratch("offline")?.join("project");
+    plain_project_in("offline")
+}
+
+fn plain_project_in(tag: &str) -> Result<PathBuf, String> {
+    let project = scratch(tag)?.join("project");
     copy_tree(&workspace_root().join("godot_project"), &project).map_err(|e| e.to_string())?;
     std::fs::remove_dir_all(project.join("addons")).map_err(|e| e.to_string())?;
     std::fs::copy(
@@ -450,6 +459,74 @@ fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
         );
         println!("    offline edits loaded by Godot without errors or warnings; trees match");
         let _ = std::fs::remove_dir_all(project.parent().unwrap_or(&project));
+        Ok(())
+    })
+}
+
+/// A process group killed when the test ends, however it ends.
+struct Group(std::process::Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        signal_group(self.0.id(), "KILL");
+        let _ = self.0.wait();
+    }
+}
+
+/// An editor without the addon has the project open: offline writes are
+/// refused and leave the file as it was, reads still answer, and once the
+/// editor is gone the same write goes through.
+fn under_live_editor(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        use std::os::unix::process::CommandExt;
+        let project = plain_project_in("offline-live")?;
+        let editor = std::process::Command::new(godot_binary()?)
+            .args(["--headless", "--editor", "--path"])
+            .arg(&project)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let mut editor = Group(editor);
+        let pid = editor.0.id();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mcp = Mcp::start_env(&[
+            ("GODOT_MCP_PORT", Some(free_port().to_string())),
+            (
+                discovery::DIR_ENV,
+                Some(test_runtime_dir().display().to_string()),
+            ),
+            ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
+        ])
+        .await?;
+        let scene = "res://platformer/level.tscn";
+        let file = project.join("platformer/level.tscn");
+        let before = std::fs::read(&file).map_err(|e| e.to_string())?;
+        let add = json!({"scene_path": scene, "type": "Node2D", "name": "Intruder"});
+        let refused = match mcp.call("add_node", add.clone()).await {
+            Ok(r) => return Err(format!("add_node under a live editor went through: {r}")),
+            Err(e) => e,
+        };
+        ensure!(
+            refused.code == ErrorCode::EditorUnreachable
+                && refused.message.contains(&pid.to_string())
+                && refused.hint.is_some(),
+            "{refused}"
+        );
+        let after = std::fs::read(&file).map_err(|e| e.to_string())?;
+        ensure!(before == after, "the scene changed under the editor");
+        let tree = call(&mcp, "get_scene_tree", json!({"scene_path": scene})).await?;
+        ensure!(tree["root"]["name"] == "Level", "{tree}");
+        if editor.0.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return Err("the editor quit before the end of the test".into());
+        }
+        signal_group(pid, "KILL");
+        let _ = editor.0.wait();
+        let added = call(&mcp, "add_node", add).await?;
+        ensure!(added["node_path"] == "Intruder", "{added}");
+        mcp.close().await;
+        drop(editor);
         Ok(())
     })
 }

@@ -77,6 +77,9 @@ pub enum ErrorCode {
     SessionRequired,
     /// No editor answered (shim side).
     EditorNotConnected,
+    /// A Godot editor has the project open but does not answer through
+    /// godot-mcp, so offline writes are refused (shim side).
+    EditorUnreachable,
     /// The link to the editor broke while a call was in flight; the action may or may not have run.
     TransportInterrupted,
     /// The editor did not answer in time (shim side).

@@ -7,7 +7,9 @@
 //! do. Results have the live tools' shapes plus `"mode": "offline"`. The
 //! project is `GODOT_MCP_PROJECT`, else the nearest folder holding
 //! `project.godot` above the current one or `CLAUDE_PROJECT_DIR`. Which commands work offline is [`router`].
+//! Writes are refused while a Godot editor has the project open ([`guard`]).
 
+mod guard;
 mod nodes;
 mod scenes;
 mod scripts;
@@ -51,6 +53,9 @@ pub fn fallback(action: &str, params: Json, error: ErrorBody) -> Result<Json, Er
     let (Some(route), Some(root)) = (router().get(action), project()) else {
         return Err(error);
     };
+    if !route.read_only {
+        guard::check(&root)?;
+    }
     let mut value = route.call_now(&mut Project { root }, params)?;
     if let Json::Object(map) = &mut value {
         map.insert("mode".into(), Json::from("offline"));
