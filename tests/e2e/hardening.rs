@@ -264,19 +264,7 @@ fn ping_flood(h: &H) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
     })
 }
 
-const MAIN: &str = "res://scenes/main.tscn";
-
-/// The names of the main scene root's children, in order.
-async fn main_children(f: &F) -> Result<Vec<String>, String> {
-    let tree = ok(f.call("get_scene_tree", json!({"scene_path": MAIN})).await)?;
-    Ok(tree["root"]["children"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-        .collect())
-}
+use crate::tools::{MAIN, children as main_children};
 
 test_fn!(undo_batch_by_scene, |f| {
     let before = main_children(f).await?;

@@ -155,6 +155,19 @@ fn plain_project_in(tag: &str) -> Result<PathBuf, String> {
     Ok(project)
 }
 
+/// A shim with no editor to reach, working on `project`'s files.
+async fn offline_shim(project: &Path) -> Result<Mcp, String> {
+    Mcp::start_env(&[
+        ("GODOT_MCP_PORT", Some(free_port().to_string())),
+        (
+            discovery::DIR_ENV,
+            Some(test_runtime_dir().display().to_string()),
+        ),
+        ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
+    ])
+    .await
+}
+
 async fn call(mcp: &Mcp, tool: &str, args: Json) -> Result<Json, String> {
     let r = mcp
         .call(tool, args.clone())
@@ -199,16 +212,7 @@ fn flatten(node: &Json, out: &mut Vec<Json>) {
 fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
     Box::pin(async move {
         let project = plain_project()?;
-        // No editor listens on this port: every call falls back to the files.
-        let mcp = Mcp::start_env(&[
-            ("GODOT_MCP_PORT", Some(free_port().to_string())),
-            (
-                discovery::DIR_ENV,
-                Some(test_runtime_dir().display().to_string()),
-            ),
-            ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
-        ])
-        .await?;
+        let mcp = offline_shim(&project).await?;
         let level = "res://offline/level.tscn";
         let created = call(
             &mcp,
@@ -491,15 +495,7 @@ fn under_live_editor(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
         let mut editor = Group(editor);
         let pid = editor.0.id();
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let mcp = Mcp::start_env(&[
-            ("GODOT_MCP_PORT", Some(free_port().to_string())),
-            (
-                discovery::DIR_ENV,
-                Some(test_runtime_dir().display().to_string()),
-            ),
-            ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
-        ])
-        .await?;
+        let mcp = offline_shim(&project).await?;
         let scene = "res://platformer/level.tscn";
         let file = project.join("platformer/level.tscn");
         let before = std::fs::read(&file).map_err(|e| e.to_string())?;

@@ -39,10 +39,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     F::run_tests("tools", suite, filter, tests).await;
 }
 
-const MAIN: &str = "res://scenes/main.tscn";
+pub(crate) const MAIN: &str = "res://scenes/main.tscn";
 
 /// The names of the root's children in the edited scene, in order.
-async fn children(f: &F) -> Result<Vec<String>, String> {
+pub(crate) async fn children(f: &F) -> Result<Vec<String>, String> {
     let tree = ok(f.call("get_scene_tree", json!({"scene_path": MAIN})).await)?;
     Ok(tree["root"]["children"]
         .as_array()
