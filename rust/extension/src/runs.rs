@@ -456,6 +456,15 @@ impl Runs {
         self.runs.back().map(Run::summary)
     }
 
+    /// The error the current run is stopped at in the debugger, if it is;
+    /// cheaper than [`Runs::current`] for callers that poll every frame.
+    pub fn paused_at_error(&self) -> Option<&str> {
+        self.runs
+            .back()
+            .filter(|r| r.state == RunState::PausedAtError)
+            .map(|r| r.paused_at.as_deref().unwrap_or_default())
+    }
+
     /// Whether the current run has ended (or there is none).
     pub fn settled(&self) -> bool {
         self.runs.back().is_none_or(|r| r.state.ended())

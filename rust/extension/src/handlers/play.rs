@@ -62,11 +62,7 @@ pub fn game_pause(ctx: &mut Ctx, p: GamePause) -> Result<Answer<Played<GameClock
 }
 
 pub fn game_resume(ctx: &mut Ctx, p: GameResume) -> Result<Answer<Played<GameClock>>, ErrorBody> {
-    let paused_at_error = ctx
-        .runs
-        .borrow()
-        .current()
-        .is_some_and(|r| r.state == RunState::PausedAtError);
+    let paused_at_error = ctx.runs.borrow().paused_at_error().is_some();
     if paused_at_error && let Some(debugger) = &ctx.debugger {
         // Leave the script debugger's break, as its Continue button does.
         debugger.bind().send_to_game("continue", &VarArray::new());
@@ -106,11 +102,7 @@ where
     // Calls that leave the game's time alone take the direct link; pause,
     // resume and steps go with the engine's suspend over the debugger
     // channel, which is also the only one a game stopped at an error reads.
-    let at_error = ctx
-        .runs
-        .borrow()
-        .current()
-        .is_some_and(|r| r.state == RunState::PausedAtError);
+    let at_error = ctx.runs.borrow().paused_at_error().is_some();
     let direct = suspend.is_none() && op != GameStep::NAME && !at_error;
     let mut debugger = debugger;
     {
@@ -129,9 +121,7 @@ where
                 return Some(decode(op, run_id, &text));
             }
             if debugger.bind().game_connected() {
-                let stopped = runs.borrow().current().and_then(|r| {
-                    (r.state == RunState::PausedAtError).then(|| r.paused_at.unwrap_or_default())
-                });
+                let stopped = runs.borrow().paused_at_error().map(str::to_owned);
                 return match stopped {
                     // Stopped by this call (or while it waited): the answer
                     // comes only once the game continues.

@@ -18,31 +18,31 @@ use super::inspect;
 /// Checks what can be checked before the event is due.
 pub fn check(event: &EventForm) -> Result<(), ErrorBody> {
     match event {
-        EventForm::Action { action, .. } if !InputMap::singleton().has_action(action.as_str()) => {
-            let actions: Vec<String> = InputMap::singleton()
-                .get_actions()
-                .iter_shared()
-                .map(|a| a.to_string())
-                .filter(|a| !a.starts_with("ui_"))
-                .collect();
-            return Err(ErrorBody::new(
-                ErrorCode::InvalidValue,
-                format!("the game has no input action {action:?}"),
-            )
-            .with_hint(format!(
-                "project actions: {} (and the built-in ui_* ones)",
-                actions.join(", ")
-            )));
-        }
-        EventForm::Key { key, .. } => {
-            keycode(key)?;
-        }
-        EventForm::Click(target) => {
-            inspect::click_target(target)?;
-        }
-        _ => {}
+        EventForm::Action { action, .. } => known_action(action),
+        EventForm::Key { key, .. } => keycode(key).map(drop),
+        EventForm::Click(target) => inspect::click_target(target).map(drop),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+fn known_action(action: &str) -> Result<(), ErrorBody> {
+    if InputMap::singleton().has_action(action) {
+        return Ok(());
+    }
+    let actions: Vec<String> = InputMap::singleton()
+        .get_actions()
+        .iter_shared()
+        .map(|a| a.to_string())
+        .filter(|a| !a.starts_with("ui_"))
+        .collect();
+    Err(ErrorBody::new(
+        ErrorCode::InvalidValue,
+        format!("the game has no input action {action:?}"),
+    )
+    .with_hint(format!(
+        "project actions: {} (and the built-in ui_* ones)",
+        actions.join(", ")
+    )))
 }
 
 fn keycode(name: &str) -> Result<Key, ErrorBody> {
@@ -67,13 +67,14 @@ fn vec2(p: [f64; 2]) -> Vector2 {
 
 /// Queues the event; the engine delivers it before the next frame.
 pub fn apply(event: &EventForm) -> Result<(), ErrorBody> {
-    check(event)?;
+    // Each form checks itself here, so nothing is resolved twice.
     match event {
         EventForm::Action {
             action,
             pressed,
             strength,
         } => {
+            known_action(action)?;
             let mut e = InputEventAction::new_gd();
             e.set_action(action.as_str());
             e.set_pressed(*pressed);
