@@ -17,10 +17,13 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
-    register_extension, run_game_headless, sample_project_copy, signal_group, workspace_root,
+    register_extension, run_game_headless, sample_project_copy, shim_binary, signal_group,
+    test_runtime_dir, workspace_root,
 };
 use godot_mcp_protocol::commands::perf::percentile;
+use godot_mcp_protocol::discovery;
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -181,7 +184,14 @@ async fn run(quick: bool, play_only: bool) -> Result {
     row["editor_cpu_pct"] = json!(pct(cpu_ticks(pid)? - cpu_before, t.elapsed()));
     report.add("get_editor_state x sequential, MCP stdio", row);
 
-    scene_trees(&mcp, &mut raw, &mut report, if quick { 5 } else { 30 }).await?;
+    scene_trees(
+        &mcp,
+        &mut raw,
+        editor.port,
+        &mut report,
+        if quick { 5 } else { 30 },
+    )
+    .await?;
 
     // Edits: add a node, then edit it; one undo step each.
     mcp.call("open_scene", json!({"scene_path": "res://bench_50.tscn"}))
@@ -312,9 +322,18 @@ async fn run(quick: bool, play_only: bool) -> Result {
 }
 
 /// `get_scene_tree` of each size, through MCP and raw, `reps` times each.
-/// Through MCP it is timed twice: up to the parsed tool result (what every
-/// client does), and with the answer's text parsed as JSON too.
-async fn scene_trees(mcp: &Mcp, raw: &mut RawClient, report: &mut Report, reps: usize) -> Result {
+/// Through MCP it is timed three times with rmcp's client: up to the parsed
+/// tool result, and with the answer's text parsed as JSON too; and with a
+/// client that only writes and reads lines (parsing the message and its
+/// text), which leaves out the client library's own costs.
+async fn scene_trees(
+    mcp: &Mcp,
+    raw: &mut RawClient,
+    port: u16,
+    report: &mut Report,
+    reps: usize,
+) -> Result {
+    let mut lines = LineClient::start(port).await?;
     for n in SIZES {
         let scene = format!("res://bench_{n}.tscn");
         mcp.call("open_scene", json!({"scene_path": scene}))
@@ -342,6 +361,18 @@ async fn scene_trees(mcp: &Mcp, raw: &mut RawClient, report: &mut Report, reps: 
                 return Err(format!("{scene}: node_count {}", tree["node_count"]));
             }
         }
+        let mut line_times = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let tree = lines.call("get_scene_tree", json!({})).await?;
+            line_times.push(t.elapsed());
+            if tree["node_count"] != n {
+                return Err(format!(
+                    "{scene}: node_count {} over lines",
+                    tree["node_count"]
+                ));
+            }
+        }
         let mut raw_times = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
@@ -353,15 +384,20 @@ async fn scene_trees(mcp: &Mcp, raw: &mut RawClient, report: &mut Report, reps: 
         let perf = raw_call(raw, "get_performance", json!({})).await?;
         let m = stats(&mcp_times);
         let unparsed = stats(&result_times);
+        let l = stats(&line_times);
         let r = stats(&raw_times);
         report.add(
             &format!("get_scene_tree {n} nodes"),
             json!({
                 "mcp_p50_ms": m["p50_ms"], "mcp_p99_ms": m["p99_ms"],
                 "mcp_text_unparsed_p50_ms": unparsed["p50_ms"],
+                "mcp_lines_p50_ms": l["p50_ms"], "mcp_lines_p99_ms": l["p99_ms"],
                 "raw_p50_ms": r["p50_ms"], "raw_p99_ms": r["p99_ms"],
                 "bytes": bytes,
                 "max_request_ms_per_frame": perf["request_time"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
+                "request_ms_per_frame_p50": perf["request_time"]["p50_us"].as_f64().unwrap_or(0.0) / 1e3,
+                "request_frames_per_call": perf["request_time"]["count"].as_f64().unwrap_or(0.0) / (3 * reps) as f64,
+                "active_frame_p50_ms": perf["active_frames"]["p50_us"].as_f64().unwrap_or(0.0) / 1e3,
                 "max_frame_ms": perf["active_frames"]["max_us"].as_f64().unwrap_or(0.0) / 1e3,
             }),
         );
@@ -379,10 +415,12 @@ async fn trees_alone() -> Result {
     let mut raw = RawClient::connect(&editor).await?;
     let mcp = Mcp::start(editor.port).await?;
     let mut report = Report::default();
-    scene_trees(&mcp, &mut raw, &mut report, 30).await?;
+    scene_trees(&mcp, &mut raw, editor.port, &mut report, 30).await?;
     mcp.close().await;
     drop(editor);
-    let _ = std::fs::remove_dir_all(&base);
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
     Ok(())
 }
 
@@ -717,4 +755,99 @@ fn pct(ticks: u64, over: Duration) -> f64 {
     // Linux reports in USER_HZ, 100 a second on every mainstream build.
     let secs = ticks as f64 / 100.0;
     (secs / over.as_secs_f64() * 1000.0).round() / 10.0
+}
+
+/// An MCP client of nothing but JSON-RPC lines over the shim's stdio.
+struct LineClient {
+    _child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
+    next_id: u64,
+    line: Vec<u8>,
+}
+
+impl LineClient {
+    async fn start(port: u16) -> Result<LineClient> {
+        let mut child = tokio::process::Command::new(shim_binary()?)
+            .env("GODOT_MCP_PORT", port.to_string())
+            .env(discovery::DIR_ENV, test_runtime_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start godot-mcp: {e}"))?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = tokio::io::BufReader::with_capacity(
+            256 * 1024,
+            child.stdout.take().ok_or("no stdout")?,
+        );
+        let mut client = LineClient {
+            _child: child,
+            stdin,
+            stdout,
+            next_id: 1,
+            line: Vec::new(),
+        };
+        client
+            .request(
+                "initialize",
+                json!({
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "bench-lines", "version": "0"},
+                }),
+            )
+            .await?;
+        client
+            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await?;
+        Ok(client)
+    }
+
+    async fn send(&mut self, message: &Value) -> Result {
+        let mut text = serde_json::to_vec(message).map_err(|e| e.to_string())?;
+        text.push(b'\n');
+        self.stdin.write_all(&text).await.map_err(|e| e.to_string())
+    }
+
+    /// Sends a request and returns its `result`, skipping notifications.
+    async fn request(&mut self, method: &str, params: Value) -> Result<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await?;
+        loop {
+            self.line.clear();
+            let read = tokio::time::timeout(
+                Duration::from_secs(60),
+                self.stdout.read_until(b'\n', &mut self.line),
+            )
+            .await
+            .map_err(|_| format!("{method}: no answer in 60 s"))?
+            .map_err(|e| e.to_string())?;
+            if read == 0 {
+                return Err(format!("{method}: godot-mcp closed its output"));
+            }
+            let message: Value = serde_json::from_slice(&self.line).map_err(|e| e.to_string())?;
+            if message["id"] == id {
+                return match message.get("result") {
+                    Some(result) => Ok(result.clone()),
+                    None => Err(format!("{method}: {}", message["error"])),
+                };
+            }
+        }
+    }
+
+    /// Calls a tool and returns its answer's text parsed as JSON.
+    async fn call(&mut self, name: &str, arguments: Value) -> Result<Value> {
+        let result = self
+            .request("tools/call", json!({"name": name, "arguments": arguments}))
+            .await?;
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        if result["isError"] == true {
+            return Err(format!("{name}: {text}"));
+        }
+        serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))
+    }
 }

@@ -11,6 +11,7 @@ mod hardening;
 mod offline;
 mod play;
 mod reads;
+mod reliability;
 mod see;
 mod session;
 mod shim_hardening;
@@ -116,6 +117,7 @@ fn main() {
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
+        reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         play::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;

@@ -28,6 +28,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             "offline_writes_refused_under_a_live_editor",
             under_live_editor,
         ),
+        (
+            "offline_writes_refused_under_an_unreachable_editor",
+            under_unreachable_editor,
+        ),
     ];
     suite.run_all(&(), filter, tests).await;
 }
@@ -523,6 +527,106 @@ fn under_live_editor(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
         ensure!(added["node_path"] == "Intruder", "{added}");
         mcp.close().await;
         drop(editor);
+        Ok(())
+    })
+}
+
+/// An editor the process check cannot recognise still blocks offline
+/// writes: one whose discovery record for the project names a live process,
+/// and one whose fixed port accepts connections without answering.
+fn under_unreachable_editor(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        use std::os::unix::fs::DirBuilderExt;
+        let project = plain_project_in("offline-unreachable")?;
+        let runtime = project.with_file_name("runtime");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&runtime)
+            .map_err(|e| e.to_string())?;
+        let scene = "res://platformer/level.tscn";
+        let file = project.join("platformer/level.tscn");
+        let before = std::fs::read(&file).map_err(|e| e.to_string())?;
+        let add = json!({"scene_path": scene, "type": "Node2D", "name": "Intruder"});
+        let shim = |port: u16| {
+            let env = [
+                ("GODOT_MCP_PORT", Some(port.to_string())),
+                (discovery::DIR_ENV, Some(runtime.display().to_string())),
+                ("GODOT_MCP_PROJECT", Some(project.display().to_string())),
+            ];
+            async move { Mcp::start_env(&env).await }
+        };
+
+        // A live process (not named like Godot) holds the project's record.
+        let mut holder = std::process::Command::new("sleep")
+            .arg("120")
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let pid = holder.id();
+        discovery::Discovery {
+            session_id: discovery::session_id("unreachable", 0xbeef),
+            port: free_port(),
+            token: "t".into(),
+            project_path: project.display().to_string(),
+            project_name: "unreachable".into(),
+            pid,
+            protocol_version: godot_mcp_protocol::PROTOCOL_VERSION,
+        }
+        .write(&runtime)
+        .map_err(|e| e.to_string())?;
+        let mcp = shim(free_port()).await?;
+        let refused = fails(&mcp, "add_node", add.clone(), ErrorCode::EditorUnreachable).await;
+        let tree = call(&mcp, "get_scene_tree", json!({"scene_path": scene})).await;
+        let _ = holder.kill();
+        let _ = holder.wait();
+        let hint = refused?;
+        ensure!(!hint.is_empty(), "no hint");
+        ensure!(
+            tree?["root"]["name"] == "Level",
+            "reads must still answer offline"
+        );
+        ensure!(
+            std::fs::read(&file).map_err(|e| e.to_string())? == before,
+            "the scene changed under a recorded editor"
+        );
+        mcp.close().await;
+
+        // Something accepts on GODOT_MCP_PORT but never answers.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let port = silent.local_addr().map_err(|e| e.to_string())?.port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                open.push(socket);
+            }
+        });
+        let mcp = shim(port).await?;
+        let refused = match mcp.call("add_node", add.clone()).await {
+            Ok(r) => Err(format!("add_node beside a silent port went through: {r}")),
+            Err(e)
+                if e.code == ErrorCode::EditorUnreachable
+                    && e.message.contains(&port.to_string()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "expected EDITOR_UNREACHABLE naming {port}, got {e}"
+            )),
+        };
+        held.abort();
+        mcp.close().await;
+        refused?;
+        ensure!(
+            std::fs::read(&file).map_err(|e| e.to_string())? == before,
+            "the scene changed beside a silent port"
+        );
+
+        // With neither, the same write goes through offline.
+        let mcp = shim(free_port()).await?;
+        let added = call(&mcp, "add_node", add).await?;
+        ensure!(added["node_path"] == "Intruder", "{added}");
+        mcp.close().await;
         Ok(())
     })
 }

@@ -105,6 +105,8 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
 
 /// Listing time per frame; a bigger tree goes on in the next frames.
 const LIST_SLICE: Duration = Duration::from_millis(3);
+/// Listed nodes nested and encoded in the frame that finishes the walk (about 1 ms).
+const NEST_AT_ONCE: usize = 5_000;
 /// How long listing a big tree may take in all: less than the shim waits.
 pub(super) const TREE_DEADLINE: Duration = Duration::from_secs(25);
 
@@ -119,15 +121,18 @@ pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneT
     if walk.step(LIST_SLICE)? {
         return Ok(Answer::Now(walk.finish()));
     }
-    // A big tree: walk a slice a frame, then nest the nodes in a frame of
-    // their own, and leave encoding the answer to the frame after.
+    // A big tree: walk a slice a frame. Nesting and encoding take about a
+    // tenth of the walk, so they follow in the same frame unless the tree is
+    // so big that they get a frame of their own.
     let mut walk = Some(walk);
     let mut done = None;
     let poll = move || {
         if let Some(tree) = done.take() {
             return Some(Ok(tree));
         }
-        match walk.as_mut()?.step(LIST_SLICE) {
+        let w = walk.as_mut()?;
+        match w.step(LIST_SLICE) {
+            Ok(true) if w.listed() <= NEST_AT_ONCE => walk.take().map(|w| Ok(w.finish())),
             Ok(true) => {
                 done = walk.take().map(TreeWalk::finish);
                 None

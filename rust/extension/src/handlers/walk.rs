@@ -22,6 +22,9 @@ struct Pending {
     parent: Option<usize>,
     depth: u32,
     listed: bool,
+    /// The slice that queued it: nodes queued in an earlier frame may have
+    /// been freed since.
+    slice: u32,
 }
 
 pub struct TreeWalk {
@@ -34,6 +37,7 @@ pub struct TreeWalk {
     /// Listed nodes in pre-order, each with its parent's index.
     entries: Vec<(Option<usize>, NodeInfo)>,
     count: usize,
+    slice: u32,
 }
 
 impl TreeWalk {
@@ -44,6 +48,7 @@ impl TreeWalk {
                 parent: None,
                 depth: 0,
                 listed: true,
+                slice: 0,
             }],
             saved: properties.then(|| Saved::of_scene(&root)),
             root,
@@ -51,6 +56,7 @@ impl TreeWalk {
             max_depth,
             entries: Vec::new(),
             count: 0,
+            slice: 0,
         }
     }
 
@@ -64,10 +70,12 @@ impl TreeWalk {
             .with_hint("open the scene and call get_scene_tree again"));
         }
         let start = Instant::now();
+        self.slice += 1;
         let mut visited = 0usize;
         while let Some(p) = self.stack.pop() {
-            // A node freed since it was queued is simply gone.
-            if !p.node.is_instance_valid() {
+            // A node freed since an earlier frame queued it is simply gone;
+            // nothing runs between the calls of one slice.
+            if p.slice != self.slice && !p.node.is_instance_valid() {
                 continue;
             }
             self.visit(p);
@@ -97,7 +105,12 @@ impl TreeWalk {
             },
         };
         let class = node.get_class().to_string();
-        let instance = node.get_scene_file_path().to_string();
+        // Only an instanced scene's root (never the scene's own root) names a file.
+        let instance = p
+            .parent
+            .map(|_| node.get_scene_file_path())
+            .filter(|path| !path.is_empty())
+            .map(|path| path.to_string());
         let script = node
             .get_script()
             .map(|s| s.get_path().to_string())
@@ -112,7 +125,7 @@ impl TreeWalk {
             class,
             path,
             script,
-            instance: (p.parent.is_some() && !instance.is_empty()).then_some(instance),
+            instance,
             groups,
             properties,
             children: Vec::new(),
@@ -125,13 +138,20 @@ impl TreeWalk {
 
     /// Queues children so they pop in order.
     fn queue(&mut self, children: Vec<Gd<Node>>, parent: Option<usize>, depth: u32, listed: bool) {
+        let slice = self.slice;
         self.stack
             .extend(children.into_iter().rev().map(|node| Pending {
                 node,
                 parent,
                 depth,
                 listed,
+                slice,
             }));
+    }
+
+    /// Listed nodes so far.
+    pub fn listed(&self) -> usize {
+        self.entries.len()
     }
 
     /// Nests the listed nodes under their parents.

@@ -4,11 +4,17 @@
 //! the next time it saves, and what the user had not saved is lost. So
 //! before any offline write the shim looks for a running Godot editor on
 //! the project: a process named like Godot, started as an editor
-//! (`-e`/`--editor`), whose `--path` or working folder is the project.
+//! (`-e`/`--editor`), whose `--path` or working folder is the project; a
+//! discovery record for the project whose process lives (an editor under
+//! another name, or one too busy to answer); or, when `GODOT_MCP_PORT`
+//! names the editor, anything accepting connections on that port.
 
 use std::ffi::OsStr;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use godot_mcp_protocol::discovery::{self, Discovery};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
@@ -19,23 +25,60 @@ pub struct LiveEditor {
     pub command: String,
 }
 
+/// How long a connection to `GODOT_MCP_PORT` may take to count as accepted.
+const PORT_PROBE: Duration = Duration::from_millis(300);
+
 /// Refuses a write when an editor has `root` open.
 pub fn check(root: &Path) -> Result<(), ErrorBody> {
-    match live_editor(root) {
-        None => Ok(()),
-        Some(editor) => Err(ErrorBody::new(
-            ErrorCode::EditorUnreachable,
-            format!(
-                "a Godot editor has this project open but does not answer through godot-mcp \
-                 (pid {}: {}); an offline write would be lost when it saves",
-                editor.pid, editor.command
-            ),
-        )
-        .with_hint(
-            "enable the godot_mcp addon in that editor (Project Settings > Plugins) and check \
-             `godot-mcp doctor`, or close the editor; reads still work offline",
-        )),
+    let Some(why) = blocker(root) else {
+        return Ok(());
+    };
+    Err(ErrorBody::new(
+        ErrorCode::EditorUnreachable,
+        format!("{why}; an offline write would be lost when it saves"),
+    )
+    .with_hint(
+        "enable the godot_mcp addon in that editor (Project Settings > Plugins) and check \
+         `godot-mcp doctor`, or close the editor; reads still work offline",
+    ))
+}
+
+/// What says an editor may have `root` open, in words for the error.
+fn blocker(root: &Path) -> Option<String> {
+    if let Some(editor) = live_editor(root) {
+        return Some(format!(
+            "a Godot editor has this project open but does not answer through godot-mcp \
+             (pid {}: {})",
+            editor.pid, editor.command
+        ));
     }
+    if let Some(record) = recorded_editor(root, &discovery::dirs()) {
+        return Some(format!(
+            "an editor's discovery record says it has this project open (pid {}, port {}), \
+             but it does not answer",
+            record.pid, record.port
+        ));
+    }
+    let port = godot_mcp_protocol::port_from_env().ok().flatten()?;
+    accepts(port).then(|| {
+        format!(
+            "127.0.0.1:{port} (GODOT_MCP_PORT) accepts connections, but no godot-mcp editor \
+             answers there"
+        )
+    })
+}
+
+/// A live editor's discovery record, in any of `dirs`, for the project at `root`.
+fn recorded_editor(root: &Path, dirs: &[PathBuf]) -> Option<Discovery> {
+    let root = canonical(root);
+    Discovery::list_all(dirs)
+        .into_iter()
+        .find(|d| canonical(Path::new(&d.project_path)) == root)
+}
+
+fn accepts(port: u16) -> bool {
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpStream::connect_timeout(&address, PORT_PROBE).is_ok()
 }
 
 /// The first Godot editor process with `root` open.
@@ -121,6 +164,44 @@ mod tests {
             Some(Path::new("/no/such")),
             root
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_live_record_for_the_project_blocks_and_others_do_not() {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = std::env::temp_dir().join(format!("godot-mcp-guard-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+        let project = dir.join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        let record = |pid: u32, path: &Path, random: u16| Discovery {
+            session_id: discovery::session_id("guarded", random),
+            port: 1,
+            token: String::new(),
+            project_path: path.display().to_string(),
+            project_name: "guarded".into(),
+            pid,
+            protocol_version: godot_mcp_protocol::PROTOCOL_VERSION,
+        };
+        let dirs = [dir.clone()];
+        record(std::process::id(), &dir.join("other"), 1)
+            .write(&dir)
+            .unwrap();
+        assert_eq!(recorded_editor(&project, &dirs), None);
+        let mine = record(std::process::id(), &project, 2);
+        mine.write(&dir).unwrap();
+        assert_eq!(recorded_editor(&project, &dirs), Some(mine));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_port_counts_only_while_something_accepts_on_it() {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(accepts(port));
+        drop(listener);
+        assert!(!accepts(port));
     }
 
     #[test]
