@@ -13,8 +13,8 @@ use godot_mcp_e2e::{Editor, EditorOptions, Mcp, RawClient};
 use serde_json::{Value, json};
 
 use super::{
-    CHEAP, CPU_WINDOW, Report, Result, cpu_share, frames, generate, ms, raw_call, sequential_mcp,
-    stats,
+    CHEAP, CPU_WINDOW, Report, Result, cpu_ticks, frames, generate, ms, pct, raw_call,
+    sequential_mcp, stats,
 };
 
 /// The editor's sleep between frames when unfocused, by default.
@@ -34,53 +34,18 @@ pub async fn run(godot: &Path, base: &Path, quick: bool, report: &mut Report) ->
     )?;
     let display = editor.display.clone().ok_or("no display")?;
     let window = editor_window(&display)?;
-    let pid = editor.pid();
     let back_to_back = if quick { 60 } else { 300 };
     let spaced = if quick { 15 } else { 60 };
     let pairs = if quick { 20 } else { 60 };
     let mut raw = RawClient::connect(&editor).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    // No client: what the editor costs, and its pace, on its own.
     focus(&display, &mut raw, &window, false).await?;
-    raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
     drop(raw);
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let alone_cpu = cpu_share(pid, CPU_WINDOW)?;
-    let mut raw = RawClient::connect(&editor).await?;
-    let alone = raw_call(&mut raw, "get_performance", json!({})).await?;
-    report.add(
-        "windowed, unfocused: no client",
-        json!({
-            "idle_cpu_pct": alone_cpu,
-            "frame_p50_ms": frames(&alone["idle_frames"])["p50_ms"],
-            "sleep_ms": alone["wake"]["sleep_us"].as_f64().unwrap_or(0.0) / 1e3,
-        }),
-    );
-    drop(raw);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    idle_cpu(&editor, if quick { 2 } else { 4 }, report).await?;
 
-    // A client that called once and now thinks.
     let mcp = Mcp::start(editor.port).await?;
     let mut raw = RawClient::connect(&editor).await?;
-    mcp.call(CHEAP, json!({}))
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
-    let quiet_cpu = cpu_share(pid, CPU_WINDOW)?;
-    let quiet = raw_call(&mut raw, "get_performance", json!({})).await?;
-    report.add(
-        "windowed, unfocused: quiet connected client",
-        json!({
-            "idle_cpu_pct": quiet_cpu,
-            "over_no_client_pts": ((quiet_cpu - alone_cpu) * 10.0).round() / 10.0,
-            "frame_p50_ms": frames(&quiet["idle_frames"])["p50_ms"],
-            "sleep_ms": quiet["wake"]["sleep_us"].as_f64().unwrap_or(0.0) / 1e3,
-            "lingering": quiet["wake"]["linger"],
-        }),
-    );
-
     first_edits(&mcp, &mut raw, report).await?;
 
     for focused in [false, true] {
@@ -91,7 +56,6 @@ pub async fn run(godot: &Path, base: &Path, quick: bool, report: &mut Report) ->
         report.add(&format!("windowed, {state}: cheap calls back to back"), row);
         let (mut row, perf) = spaced_calls(&mcp, &mut raw, spaced).await?;
         row["frame_p50_ms"] = frames(&perf["idle_frames"])["p50_ms"].clone();
-        row["sleep_ms"] = json!(perf["wake"]["sleep_us"].as_f64().unwrap_or(0.0) / 1e3);
         report.add(
             &format!("windowed, {state}: cheap calls 1.2-2 s apart"),
             row,
@@ -102,6 +66,61 @@ pub async fn run(godot: &Path, base: &Path, quick: bool, report: &mut Report) ->
     mcp.close().await;
     drop(raw);
     drop(editor);
+    Ok(())
+}
+
+/// Idle CPU and frame interval of the unfocused editor with no client, and
+/// with a client that called once and now thinks. The two alternate in
+/// `rounds` windows each, so that the editor's own background work (and
+/// other load on the machine) falls on both alike.
+async fn idle_cpu(editor: &Editor, rounds: u32, report: &mut Report) -> Result {
+    let window = CPU_WINDOW / 2;
+    let pid = editor.pid();
+    let (mut alone, mut quiet) = (0, 0);
+    let (mut alone_frames, mut quiet_frames) = (Value::Null, Value::Null);
+    for _ in 0..rounds {
+        // No client at all: the perf window is read by the next client.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let before = cpu_ticks(pid)?;
+        tokio::time::sleep(window).await;
+        alone += cpu_ticks(pid)? - before;
+        let mut raw = RawClient::connect(editor).await?;
+        alone_frames = raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+
+        // A client that called once and now thinks.
+        let mcp = Mcp::start(editor.port).await?;
+        mcp.call(CHEAP, json!({}))
+            .await
+            .map_err(|e| e.to_string())?;
+        raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+        // Past the second of short sleeps that follows any call.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let before = cpu_ticks(pid)?;
+        tokio::time::sleep(window).await;
+        quiet += cpu_ticks(pid)? - before;
+        quiet_frames = raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
+        mcp.close().await;
+    }
+    let over = window * rounds;
+    let (alone_cpu, quiet_cpu) = (pct(alone, over), pct(quiet, over));
+    let sleep_ms = |p: &Value| p["wake"]["sleep_us"].as_f64().unwrap_or(0.0) / 1e3;
+    report.add(
+        "windowed, unfocused: no client",
+        json!({
+            "idle_cpu_pct": alone_cpu,
+            "frame_p50_ms": frames(&alone_frames["idle_frames"])["p50_ms"],
+        }),
+    );
+    report.add(
+        "windowed, unfocused: quiet connected client",
+        json!({
+            "idle_cpu_pct": quiet_cpu,
+            "over_no_client_pts": ((quiet_cpu - alone_cpu) * 10.0).round() / 10.0,
+            "frame_p50_ms": frames(&quiet_frames["idle_frames"])["p50_ms"],
+            "sleep_ms": sleep_ms(&quiet_frames),
+            "lingering": quiet_frames["wake"]["linger"],
+        }),
+    );
     Ok(())
 }
 
