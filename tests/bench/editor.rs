@@ -5,9 +5,12 @@
 //! the full MCP path (client -> `godot-mcp` over stdio -> WebSocket -> the
 //! editor's main thread -> back) and over the raw WebSocket. Prints a table
 //! and writes `target/bench/latest.json`. Not a test: nothing here fails on
-//! a slow number.
+//! a slow number. `--windowed` measures a windowed editor at an agent's
+//! pace instead (see `windowed.rs`).
 
 #![forbid(unsafe_code)]
+
+mod windowed;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,9 +47,13 @@ fn main() {
     let trees_only = std::env::args().any(|a| a == "--trees");
     // `--play`: only the play-test section.
     let play_only = std::env::args().any(|a| a == "--play");
+    // `--windowed`: only a windowed editor, focused and not, at an agent's pace.
+    let windowed_only = std::env::args().any(|a| a == "--windowed");
     let work = async {
         if trees_only {
             trees_alone().await
+        } else if windowed_only {
+            windowed_alone(quick).await
         } else {
             run(quick, play_only).await
         }
@@ -294,27 +301,7 @@ async fn run(quick: bool, play_only: bool) -> Result {
 
     play(&godot, quick, &mut report).await?;
 
-    let out = workspace_root().join("target/bench");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let file = out.join("latest.json");
-    let sections: serde_json::Map<String, Value> = report
-        .order
-        .iter()
-        .map(|k| (k.clone(), report.sections[k].clone()))
-        .collect();
-    let doc = json!({
-        "godot": godot.display().to_string(),
-        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
-        "quick": quick,
-        "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        "results": sections,
-    });
-    std::fs::write(
-        &file,
-        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
-    println!("written to {}", file.display());
+    write_report(&godot, quick, &report, "latest.json")?;
     if std::env::var_os("BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&base);
     }
@@ -421,6 +408,50 @@ async fn trees_alone() -> Result {
     if std::env::var_os("BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&base);
     }
+    Ok(())
+}
+
+/// `--windowed`: the windowed editor alone; writes `target/bench/windowed.json`.
+async fn windowed_alone(quick: bool) -> Result {
+    let godot = godot_binary()?;
+    let base = std::env::temp_dir().join(format!("godot-mcp-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    println!(
+        "godot-mcp bench --windowed: {} ({} cores)",
+        godot.display(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut report = Report::default();
+    let outcome = windowed::run(&godot, &base, quick, &mut report).await;
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&base);
+    }
+    outcome?;
+    write_report(&godot, quick, &report, "windowed.json")
+}
+
+fn write_report(godot: &Path, quick: bool, report: &Report, name: &str) -> Result {
+    let out = workspace_root().join("target/bench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let file = out.join(name);
+    let sections: serde_json::Map<String, Value> = report
+        .order
+        .iter()
+        .map(|k| (k.clone(), report.sections[k].clone()))
+        .collect();
+    let doc = json!({
+        "godot": godot.display().to_string(),
+        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "quick": quick,
+        "unix_time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        "results": sections,
+    });
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    println!("written to {}", file.display());
     Ok(())
 }
 

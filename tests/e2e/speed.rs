@@ -6,7 +6,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use godot_mcp_e2e::{TestResult, generated_scene};
+use godot_mcp_e2e::{
+    Editor, EditorOptions, RawClient, TestResult, generated_scene, godot_binary,
+    sample_project_copy,
+};
 use serde_json::{Value, json};
 
 use crate::foundation::{F, ok, test_fn};
@@ -15,6 +18,10 @@ use crate::{Suite, ensure};
 pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     let tests: &[(&str, crate::TestFn<'_, F>)] = &[
         ("speed_wakes_while_called_and_restores_after", wake),
+        (
+            "speed_lingers_only_while_a_client_stays_and_has_called",
+            linger,
+        ),
         ("speed_big_tree_listed_over_frames", big_tree),
     ];
     F::run_tests("speed", suite, filter, tests).await;
@@ -43,10 +50,22 @@ test_fn!(wake, |f| {
         "the editor's value was not kept: {}",
         p["wake"]
     );
-    // Quiet for longer than the awake period: the editor's value is back.
+    // Quiet for longer than the awake period: the editor's value is back,
+    // since the linger sleep (40 ms by default) is no shorter than this
+    // editor's own; a longer sleep is never imposed.
     let quiet = p["wake"]["quiet_ms"].as_u64().unwrap_or(1_000);
+    ensure!(
+        p["wake"]["linger_sleep_us"].as_i64().unwrap_or(0) >= editor_sleep,
+        "{}",
+        p["wake"]
+    );
     tokio::time::sleep(Duration::from_millis(quiet + 500)).await;
     let p = performance(f, true).await?;
+    ensure!(
+        p["wake"]["awake"] == false && p["wake"]["sleep_us"] == editor_sleep,
+        "the editor's value is not back: {}",
+        p["wake"]
+    );
     // This call woke it again, but the window before it was idle at the
     // editor's own pace.
     let idle = &p["idle_frames"];
@@ -59,6 +78,71 @@ test_fn!(wake, |f| {
         p50 >= editor_sleep * 8 / 10,
         "idle frames of {p50} us with the editor's sleep at {editor_sleep} us: {p}"
     );
+    Ok(())
+});
+
+/// The wake-up state as a raw client's `get_performance` reports it; the
+/// call itself counts from the next frame on.
+async fn wake_state(raw: &mut RawClient) -> Result<Value, String> {
+    raw.request(1, "get_performance", json!({})).await?;
+    let answer = raw.recv(Duration::from_secs(10)).await?;
+    Ok(answer["result"]["wake"].clone())
+}
+
+test_fn!(linger, |_f| {
+    // An editor of its own, with a short linger window, so that no other
+    // client is connected.
+    let project = sample_project_copy("speed-linger")?;
+    let mut editor = Editor::start(
+        &godot_binary()?,
+        &project,
+        EditorOptions {
+            extra_env: vec![
+                ("GODOT_MCP_LINGER_MS".into(), "3000".into()),
+                ("GODOT_MCP_LINGER_SLEEP_US".into(), "2000".into()),
+            ],
+            ..EditorOptions::default()
+        },
+    )?;
+    let mut a = RawClient::connect(&editor).await?;
+    // Connected but not yet called: the editor's own value.
+    let w = wake_state(&mut a).await?;
+    let own = w["sleep_us"].as_i64().unwrap_or(0);
+    ensure!(
+        w["awake"] == false && w["editor_sleep_us"] == own && own > 2000,
+        "{w}"
+    );
+    // Seconds after the call, within the window: lingering.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let w = wake_state(&mut a).await?;
+    ensure!(
+        w["linger"] == true
+            && w["sleep_us"] == 2000
+            && w["editor_sleep_us"] == own
+            && w["clients"] == 1,
+        "not lingering 1.5 s after a call: {w}"
+    );
+    // Past the window: the editor's own value.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let w = wake_state(&mut a).await?;
+    ensure!(
+        w["awake"] == false && w["sleep_us"] == own,
+        "still awake 3.5 s after the last call: {w}"
+    );
+    // Called just now, then the client goes: the value is back at once,
+    // and a new client that has not called changes nothing.
+    let w = wake_state(&mut a).await?;
+    ensure!(w["awake"] == true && w["linger"] == false, "{w}");
+    a.vanish();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut b = RawClient::connect(&editor).await?;
+    let w = wake_state(&mut b).await?;
+    ensure!(
+        w["awake"] == false && w["sleep_us"] == own,
+        "awake with no client connected: {w}"
+    );
+    drop(b);
+    editor.kill();
     Ok(())
 });
 

@@ -138,6 +138,8 @@ pub struct Editor {
     own_group: bool,
     /// The X server it draws on, when it renders under Xvfb.
     xvfb: Option<Child>,
+    /// That server's `DISPLAY`.
+    pub display: Option<String>,
     /// The port it listens on, read from its discovery file.
     pub port: u16,
     pub project: PathBuf,
@@ -161,9 +163,11 @@ impl Editor {
         if options.headless {
             cmd.arg("--headless");
         }
+        let mut display = None;
         let xvfb = if options.xvfb {
-            let (xvfb, display) = start_xvfb()?;
-            cmd.env("DISPLAY", display).args([
+            let (xvfb, name) = start_xvfb()?;
+            display = Some(name.clone());
+            cmd.env("DISPLAY", name).args([
                 "--rendering-driver",
                 "opengl3",
                 "--audio-driver",
@@ -204,6 +208,7 @@ impl Editor {
             child,
             own_group: options.own_group,
             xvfb,
+            display,
             port: 0,
             project: project.to_path_buf(),
             log,

@@ -208,6 +208,8 @@ struct Shared {
     events: broadcast::Sender<Arc<str>>,
     next_connection: AtomicU64,
     gate: Arc<Gate>,
+    /// Connections past the handshake, open now.
+    clients: AtomicUsize,
 }
 
 pub struct Server {
@@ -233,6 +235,7 @@ impl Server {
             events: broadcast::channel(EVENT_BACKLOG).0,
             next_connection: AtomicU64::new(1),
             gate: Arc::default(),
+            clients: AtomicUsize::new(0),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -261,6 +264,11 @@ impl Server {
         self.shared
             .readiness
             .store(readiness.to_u8(), Ordering::Release);
+    }
+
+    /// How many clients are connected (past the handshake) now.
+    pub fn clients(&self) -> usize {
+        self.shared.clients.load(Ordering::Acquire)
     }
 
     /// Sends an event to every connected client; never blocks.
@@ -434,6 +442,7 @@ async fn connection(
     if sink.send(Message::text(encode(&welcome))).await.is_err() {
         return;
     }
+    let _counted = Counted::new(&shared.clients);
 
     let (out, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
     let reply = Reply(Arc::new(Conn {
@@ -540,6 +549,22 @@ async fn connection(
         () = reader => {},
         () = writer => {},
         () = forward_events => {},
+    }
+}
+
+/// Counts a connection while it lives.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl<'a> Counted<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(counter)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -376,6 +376,18 @@ pub fn ensure_xvfb() -> Result<(), String> {
     apt_install(&apt, &["xvfb", "xauth"], false)
 }
 
+/// Makes sure `xdotool` (and `xwininfo`) are installed: the windowed
+/// benchmark moves the keyboard focus away from the editor with them.
+pub fn ensure_xdotool() -> Result<(), String> {
+    if which("xdotool", &SBIN_DIRS).is_some() && which("xwininfo", &SBIN_DIRS).is_some() {
+        return Ok(());
+    }
+    let apt = which("apt-get", &SBIN_DIRS).filter(|_| is_root()).ok_or(
+        "the windowed benchmark needs xdotool and xwininfo; install them (e.g. `apt-get install xdotool x11-utils`)",
+    )?;
+    apt_install(&apt, &["xdotool", "x11-utils"], false)
+}
+
 /// Installs `packages`, refreshing the package index first when asked, or
 /// else once if the install fails on a stale index.
 fn apt_install(apt: &Path, packages: &[&str], refresh_first: bool) -> Result<(), String> {

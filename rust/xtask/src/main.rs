@@ -4,7 +4,7 @@
 //! - `cargo xtask build`: release shim and extension, library copied into `addons/godot_mcp/bin/`
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
-//! - `cargo xtask bench [--quick | --trees | --play]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only)
+//! - `cargo xtask bench [--quick | --trees | --play | --windowed]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only; `--windowed`: a windowed editor, focused and not, called seconds apart)
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 #![forbid(unsafe_code)]
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play] | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | classes>"
                 .into(),
         ),
     };
@@ -120,6 +120,10 @@ fn run(demo: bool) -> Result {
 /// `target/bench/latest.json`.
 fn bench(args: &[String]) -> Result {
     let godot = godot::ensure_godot()?;
+    if args.iter().any(|a| a == "--windowed") {
+        godot::ensure_xvfb()?;
+        godot::ensure_xdotool()?;
+    }
     let built = build()?;
     status(
         cargo()

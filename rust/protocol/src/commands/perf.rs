@@ -76,22 +76,32 @@ pub fn percentile(sorted: &[u64], q: f64) -> u64 {
     }
 }
 
-/// The editor sleeps between frames (low-processor mode); while requests
-/// arrive the plugin shortens that sleep, and restores it when they stop.
+/// The editor sleeps between frames (low-processor mode). While requests
+/// arrive the plugin shortens that sleep a lot; while a client stays
+/// connected and has called within `linger_ms`, a little; otherwise the
+/// editor's own value is in force.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wake {
     /// False when `GODOT_MCP_WAKE=0` turned the shortening off.
     pub enabled: bool,
-    /// True while the sleep is shortened.
+    /// True while the sleep is shortened (calls arriving, or lingering).
     pub awake: bool,
+    /// True while the shorter linger sleep is in force between calls.
+    pub linger: bool,
+    /// Clients connected now.
+    pub clients: u64,
     /// The sleep between frames in force now, in microseconds.
     pub sleep_us: i64,
-    /// The editor's own setting, restored after a quiet period.
+    /// The editor's own setting, restored when the plugin lets go.
     pub editor_sleep_us: i64,
     /// The sleep used while requests arrive.
     pub awake_sleep_us: i64,
-    /// How long without requests before the editor's setting is restored.
+    /// How long without requests before the awake sleep gives way.
     pub quiet_ms: u64,
+    /// The sleep used between calls while a client is connected.
+    pub linger_sleep_us: i64,
+    /// How long after the last call the linger sleep lasts (0: never).
+    pub linger_ms: u64,
     /// Whether the editor sleeps between frames at all (off while a capture
     /// waits for drawn frames, as the editor's own setting otherwise).
     pub low_processor_mode: bool,
