@@ -1,7 +1,8 @@
 //! A user's own project, from nothing: `godot-mcp install` puts the addon
 //! into a project that knows nothing of us and a real editor then serves
 //! it; `install` refuses what is not a Godot 4.6 project and writes
-//! nothing there.
+//! nothing there. `godot-mcp setup` adds us to every client's file in a
+//! temporary HOME and keeps everything the user had there.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -21,6 +22,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             installed,
         ),
         ("onboarding_install_refuses_and_writes_nothing", refused),
+        (
+            "onboarding_setup_every_client_keeps_what_was_there",
+            clients,
+        ),
     ];
     suite.run_all(&(), filter, tests).await;
 }
@@ -168,6 +173,275 @@ fn refused(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             text(&out)
         );
         ensure!(snapshot(&root) == before, "a refused install wrote files");
+        Ok(())
+    })
+}
+
+/// One client's file in the temporary HOME or project, as the user had it.
+struct Prefilled {
+    client: &'static str,
+    /// Relative to HOME (`~/`) or to the project (`./`).
+    file: &'static str,
+    text: &'static str,
+    /// Text that must survive byte for byte (comments, other settings).
+    kept: &'static [&'static str],
+    /// Keys leading to our entry; the last is `godot`.
+    entry: &'static [&'static str],
+}
+
+const PREFILLED: &[Prefilled] = &[
+    Prefilled {
+        client: "claude-code",
+        file: "./.mcp.json",
+        text: "{\n  \"mcpServers\": {\n    \"github\": { \"command\": \"gh-mcp\", \"args\": [\"serve\"] }\n  }\n}\n",
+        kept: &["\"github\": { \"command\": \"gh-mcp\", \"args\": [\"serve\"] }"],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "claude-desktop",
+        file: "~/.config/Claude/claude_desktop_config.json",
+        text: "{\n  \"globalShortcut\": \"Ctrl+Space\",\n  \"mcpServers\": {\n    \"files\": { \"command\": \"npx\", \"args\": [\"-y\", \"fs-server\"], \"env\": { \"ROOT\": \"/srv\" } }\n  }\n}\n",
+        kept: &["\"globalShortcut\": \"Ctrl+Space\"", "\"ROOT\": \"/srv\""],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "codex",
+        file: "~/.codex/config.toml",
+        text: "# my codex settings\nmodel = \"o4\"\napproval_policy = \"on-request\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\" # the docs server\nargs = [\"--port\", \"0\"]\n",
+        kept: &[
+            "# my codex settings\nmodel = \"o4\"",
+            "command = \"docs-mcp\" # the docs server",
+        ],
+        entry: &["mcp_servers", "godot"],
+    },
+    Prefilled {
+        client: "cursor",
+        file: "~/.cursor/mcp.json",
+        text: "{\"mcpServers\":{\"linear\":{\"url\":\"https://mcp.example/sse\"}}}",
+        kept: &["\"linear\":{\"url\":\"https://mcp.example/sse\"}"],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "vscode",
+        file: "./.vscode/mcp.json",
+        text: "{\n  // servers for this workspace\n  \"inputs\": [],\n  \"servers\": {\n    \"py\": { \"type\": \"stdio\", \"command\": \"py-mcp\" }, // trailing comma next\n  },\n}\n",
+        kept: &[
+            "// servers for this workspace",
+            "// trailing comma next",
+            "\"py\": { \"type\": \"stdio\", \"command\": \"py-mcp\" }",
+        ],
+        entry: &["servers", "godot"],
+    },
+    Prefilled {
+        client: "gemini",
+        file: "~/.gemini/settings.json",
+        text: "{\n  \"theme\": \"GitHub\",\n  \"selectedAuthType\": \"oauth-personal\",\n  \"mcpServers\": {}\n}\n",
+        kept: &[
+            "\"theme\": \"GitHub\"",
+            "\"selectedAuthType\": \"oauth-personal\"",
+        ],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "windsurf",
+        file: "~/.codeium/windsurf/mcp_config.json",
+        text: "{\n  \"mcpServers\": {\n    \"figma\": { \"serverUrl\": \"http://127.0.0.1:3845/sse\" }\n  }\n}\n",
+        kept: &["\"figma\": { \"serverUrl\": \"http://127.0.0.1:3845/sse\" }"],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "zed",
+        file: "~/.config/zed/settings.json",
+        text: "// Zed settings\n//\n// For information on how to configure Zed, see the Zed docs.\n{\n  \"ui_font_size\": 16,\n  /* big */ \"buffer_font_size\": 15,\n  \"context_servers\": {\n    \"sqlite\": { \"command\": \"sqlite-mcp\", \"args\": [], \"env\": {} }\n  }\n}\n",
+        kept: &[
+            "// Zed settings\n//\n// For information",
+            "/* big */ \"buffer_font_size\": 15",
+            "\"sqlite\": { \"command\": \"sqlite-mcp\"",
+        ],
+        entry: &["context_servers", "godot"],
+    },
+    Prefilled {
+        client: "cline",
+        file: "~/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+        text: "{\n  \"mcpServers\": {\n    \"weather\": { \"command\": \"weather-mcp\", \"disabled\": false, \"autoApprove\": [\"forecast\"] }\n  }\n}\n",
+        kept: &["\"autoApprove\": [\"forecast\"]"],
+        entry: &["mcpServers", "godot"],
+    },
+    Prefilled {
+        client: "opencode",
+        file: "~/.config/opencode/opencode.json",
+        text: "{\n  \"$schema\": \"https://opencode.ai/config.json\",\n  \"theme\": \"tokyonight\",\n  \"mcp\": {\n    \"jira\": { \"type\": \"remote\", \"url\": \"https://jira.example/mcp\" }\n  }\n}\n",
+        kept: &[
+            "\"theme\": \"tokyonight\"",
+            "\"jira\": { \"type\": \"remote\"",
+        ],
+        entry: &["mcp", "godot"],
+    },
+];
+
+/// `godot-mcp setup` in a clean environment: this HOME, no XDG or client
+/// overrides, and a PATH without a `claude` command.
+fn setup(home: &Path, project: &Path, args: &[&str]) -> Result<Output, String> {
+    Command::new(shim_binary()?)
+        .arg("setup")
+        .args(args)
+        .current_dir(project)
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("CODEX_HOME")
+        .env_remove("CLINE_MCP_SETTINGS_PATH")
+        .env_remove("APPDATA")
+        .output()
+        .map_err(|e| e.to_string())
+}
+
+/// The file's contents as JSON, whatever the client's format.
+fn parse_config(path: &Path, text: &str) -> Result<serde_json::Value, String> {
+    if path.extension().is_some_and(|e| e == "toml") {
+        let doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("TOML: {e}"))?;
+        return Ok(toml_json(doc.as_item()));
+    }
+    jsonc_parser::parse_to_serde_value(text, &Default::default()).map_err(|e| format!("JSON: {e}"))
+}
+
+fn toml_json(item: &toml_edit::Item) -> serde_json::Value {
+    use toml_edit::Value as T;
+    fn value(v: &T) -> serde_json::Value {
+        match v {
+            T::String(s) => json!(s.value()),
+            T::Integer(i) => json!(i.value()),
+            T::Float(f) => json!(f.value()),
+            T::Boolean(b) => json!(b.value()),
+            T::Datetime(d) => json!(d.value().to_string()),
+            T::Array(a) => a.iter().map(value).collect(),
+            T::InlineTable(t) => t.iter().map(|(k, v)| (k.to_owned(), value(v))).collect(),
+        }
+    }
+    match item {
+        toml_edit::Item::Value(v) => value(v),
+        toml_edit::Item::Table(t) => t
+            .iter()
+            .map(|(k, v)| (k.to_owned(), toml_json(v)))
+            .collect(),
+        toml_edit::Item::ArrayOfTables(a) => a
+            .iter()
+            .map(|t| toml_json(&toml_edit::Item::Table(t.clone())))
+            .collect(),
+        toml_edit::Item::None => serde_json::Value::Null,
+    }
+}
+
+/// Every key path of `old` holds the same value in `new`.
+fn keeps_all(old: &serde_json::Value, new: &serde_json::Value) -> bool {
+    match (old, new) {
+        (serde_json::Value::Object(a), serde_json::Value::Object(b)) => a
+            .iter()
+            .all(|(k, v)| b.get(k).is_some_and(|w| keeps_all(v, w))),
+        (a, b) => a == b,
+    }
+}
+
+fn clients(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        use std::os::unix::fs::PermissionsExt;
+        let root = scratch("setup")?;
+        let home = root.join("home");
+        let project = root.join("game");
+        throwaway_project(&project, "Setup", "\"4.6\"")?;
+        let place = |p: &Prefilled| match p.file.split_at(2) {
+            ("~/", rel) => home.join(rel),
+            (_, rel) => project.join(rel),
+        };
+        for p in PREFILLED {
+            let path = place(p);
+            std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
+            std::fs::write(&path, p.text).map_err(|e| e.to_string())?;
+        }
+        let shim = shim_binary()?.canonicalize().map_err(|e| e.to_string())?;
+
+        let unknown = setup(&home, &project, &["notepad"])?;
+        ensure!(
+            !unknown.status.success()
+                && text(&unknown).contains("claude-code, claude-desktop, codex"),
+            "an unknown client: {}",
+            text(&unknown)
+        );
+        for p in PREFILLED {
+            let path = place(p);
+            let printed = setup(&home, &project, &[p.client, "--print"])?;
+            ensure!(
+                printed.status.success()
+                    && std::fs::read_to_string(&path).map_err(|e| e.to_string())? == p.text
+                    && text(&printed).contains(&shim.display().to_string()),
+                "{}: --print wrote or showed nothing:\n{}",
+                p.client,
+                text(&printed)
+            );
+            let out = setup(&home, &project, &[p.client])?;
+            ensure!(out.status.success(), "setup {}:\n{}", p.client, text(&out));
+            let new = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            for kept in p.kept {
+                ensure!(new.contains(kept), "{}: lost {kept:?}:\n{new}", p.client);
+            }
+            let (old_value, new_value) = (parse_config(&path, p.text)?, parse_config(&path, &new)?);
+            ensure!(
+                keeps_all(&old_value, &new_value),
+                "{}: a setting changed:\n{new}",
+                p.client
+            );
+            let entry = p.entry.iter().fold(&new_value, |v, k| &v[*k]);
+            let command = match &entry["command"] {
+                serde_json::Value::Array(line) => line[0].clone(),
+                other => other.clone(),
+            };
+            let command = PathBuf::from(command.as_str().unwrap_or_default());
+            ensure!(
+                command.is_absolute()
+                    && command == shim
+                    && std::fs::metadata(&command)
+                        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0),
+                "{}: the entry does not start this godot-mcp: {entry}",
+                p.client
+            );
+            let backup = path.with_file_name(format!(
+                "{}.godot-mcp.bak",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            ensure!(
+                std::fs::read_to_string(&backup).is_ok_and(|b| b == p.text),
+                "{}: no backup of the previous file at {}",
+                p.client,
+                backup.display()
+            );
+            let again = setup(&home, &project, &[p.client])?;
+            ensure!(
+                again.status.success()
+                    && std::fs::read_to_string(&path).map_err(|e| e.to_string())? == new,
+                "{}: a second setup changed the file:\n{}",
+                p.client,
+                text(&again)
+            );
+        }
+        // Codex gets the environment it would otherwise strip, and fewer tools.
+        let codex =
+            std::fs::read_to_string(home.join(".codex/config.toml")).map_err(|e| e.to_string())?;
+        ensure!(
+            codex.contains("env_vars = [\"XDG_RUNTIME_DIR\"]") && codex.contains("--toolsets"),
+            "codex entry:\n{codex}"
+        );
+        // A file that does not exist yet is created.
+        std::fs::remove_file(home.join(".cursor/mcp.json")).map_err(|e| e.to_string())?;
+        let fresh = setup(&home, &project, &["cursor", "--toolsets", "nodes"])?;
+        let made = std::fs::read_to_string(home.join(".cursor/mcp.json")).unwrap_or_default();
+        let made: serde_json::Value =
+            serde_json::from_str(&made).map_err(|e| format!("{e}: {made}"))?;
+        ensure!(
+            fresh.status.success()
+                && made["mcpServers"]["godot"]["args"] == json!(["--toolsets", "nodes"]),
+            "a new cursor file: {made}\n{}",
+            text(&fresh)
+        );
         Ok(())
     })
 }

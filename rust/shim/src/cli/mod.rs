@@ -1,10 +1,14 @@
 //! The commands a person runs once, beside the MCP server: `install` puts
-//! the addon into a Godot project. They print for a person and exit
-//! non-zero on failure; stdout is theirs because no MCP client is attached.
+//! the addon into a Godot project, `setup` registers this binary with an
+//! MCP client. They print for a person and exit non-zero on failure; stdout is theirs
+//! because no MCP client is attached.
 
+mod clients;
+mod edit;
 mod files;
 mod install;
 mod project;
+mod setup;
 
 use std::process::ExitCode;
 
@@ -14,6 +18,7 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
     let (command, rest) = args.split_first()?;
     let outcome = match command.as_str() {
         "install" => install::run(rest),
+        "setup" => setup::run(rest),
         _ => return None,
     };
     Some(match outcome {
@@ -23,6 +28,23 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// The value after a flag (`--flag value` or `--flag=value`), advancing `i`.
+fn flag_value(args: &[String], i: &mut usize, flag: &str) -> Result<Option<String>, String> {
+    let arg = &args[*i];
+    if arg == flag {
+        *i += 1;
+        return args
+            .get(*i)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| format!("{flag} needs a value"));
+    }
+    Ok(arg
+        .strip_prefix(flag)
+        .and_then(|r| r.strip_prefix('='))
+        .map(str::to_owned))
 }
 
 /// This binary's absolute path, as clients must be given it.
