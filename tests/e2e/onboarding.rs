@@ -2,7 +2,8 @@
 //! into a project that knows nothing of us and a real editor then serves
 //! it; `install` refuses what is not a Godot 4.6 project and writes
 //! nothing there. `godot-mcp setup` adds us to every client's file in a
-//! temporary HOME and keeps everything the user had there.
+//! temporary HOME and keeps everything the user had there. `godot-mcp
+//! doctor` passes while the editor is up and names the fix once it is not.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,6 +26,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         (
             "onboarding_setup_every_client_keeps_what_was_there",
             clients,
+        ),
+        (
+            "onboarding_doctor_passes_with_the_editor_and_fails_without",
+            doctored,
         ),
     ];
     suite.run_all(&(), filter, tests).await;
@@ -85,6 +90,15 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, &mut out);
     out
+}
+
+/// Installs into a fresh project and opens a real editor on it.
+pub async fn install_and_open(tag: &str, name: &str) -> Result<Editor, String> {
+    let project = scratch(tag)?.join("game");
+    throwaway_project(&project, name, "\"4.6\", \"Forward Plus\"")?;
+    let out = shim(&["install", &project.display().to_string()], &[])?;
+    ensure!(out.status.success(), "install failed:\n{}", text(&out));
+    Editor::start(&godot_binary()?, &project, EditorOptions::default())
 }
 
 fn installed(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
@@ -441,6 +455,65 @@ fn clients(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
                 && made["mcpServers"]["godot"]["args"] == json!(["--toolsets", "nodes"]),
             "a new cursor file: {made}\n{}",
             text(&fresh)
+        );
+        Ok(())
+    })
+}
+
+/// `godot-mcp doctor` in the project, seeing the test editors' discovery
+/// folder and a HOME where Cursor has us configured.
+fn doctor(editor: &Editor, home: &Path) -> Result<(bool, String), String> {
+    let out = Command::new(shim_binary()?)
+        .arg("doctor")
+        .current_dir(&editor.project)
+        .env("HOME", home)
+        .env("GODOT", godot_binary()?)
+        .env(godot_mcp_protocol::discovery::DIR_ENV, &editor.runtime_dir)
+        .env_remove("GODOT_MCP_PORT")
+        .env_remove("XDG_CONFIG_HOME")
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok((out.status.success(), text(&out)))
+}
+
+fn doctored(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        let mut editor = install_and_open("doctor", "Doctor Who").await?;
+        let home = editor.project.with_file_name("home");
+        let setup = setup(&home, &editor.project, &["cursor"])?;
+        ensure!(setup.status.success(), "setup cursor: {}", text(&setup));
+
+        let (passed, said) = doctor(&editor, &home)?;
+        ensure!(passed, "doctor failed with the editor up:\n{said}");
+        for line in said.lines() {
+            println!("    {line}");
+        }
+        for needed in [
+            "Godot 4.",
+            "addons/godot_mcp matches",
+            "port ",
+            "hello accepted",
+            "cursor (user)",
+        ] {
+            ensure!(
+                said.contains(needed),
+                "doctor did not report {needed:?}:\n{said}"
+            );
+        }
+        ensure!(
+            !said.contains("FAIL"),
+            "a failed check with the editor up:\n{said}"
+        );
+
+        editor.kill();
+        let (passed, said) = doctor(&editor, &home)?;
+        let fix = said
+            .lines()
+            .find(|l| l.starts_with("FAIL") && l.contains("fix:"))
+            .unwrap_or_default();
+        ensure!(
+            !passed && fix.contains("no editor is running") && fix.contains("--path"),
+            "doctor with the editor closed:\n{said}"
         );
         Ok(())
     })

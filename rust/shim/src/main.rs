@@ -32,7 +32,7 @@ const TOOLSETS_ENV: &str = "GODOT_MCP_TOOLSETS";
 const READ_ONLY_ENV: &str = "GODOT_MCP_READ_ONLY";
 
 const USAGE: &str = "usage: godot-mcp [--toolsets a,b | all] [--read-only] [--tools | --version]
-       godot-mcp install [PROJECT] | setup CLIENT [...]
+       godot-mcp install [PROJECT] | setup CLIENT [...] | doctor [--project DIR]
 Speaks MCP on stdin/stdout; finds running Godot editors through their discovery files
 (or talks to the one on 127.0.0.1:$GODOT_MCP_PORT when that is set).
   --toolsets   tool groups to list besides core (GODOT_MCP_TOOLSETS); `all` lists every tool

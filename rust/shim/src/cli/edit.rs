@@ -87,6 +87,12 @@ fn input(value: &Value) -> CstInputValue {
     }
 }
 
+/// The entry `<servers>.<name>` of a JSON(C) document, if any.
+pub fn json_entry(text: &str, servers: &str, name: &str) -> Option<Value> {
+    let value: Value = jsonc_parser::parse_to_serde_value(text, &ParseOptions::default()).ok()?;
+    value.get(servers)?.get(name).cloned()
+}
+
 /// Sets the keys of `entry` on the table `[<servers>.<name>]` of a TOML
 /// document; `None` when it already says all that.
 pub fn toml(
@@ -152,6 +158,12 @@ fn same_toml(a: &toml_edit::Value, b: &toml_edit::Value) -> bool {
         v.to_string()
     };
     plain(a) == plain(b)
+}
+
+/// The table `[<servers>.<name>]` of a TOML document, if any.
+pub fn toml_entry(text: &str, servers: &str, name: &str) -> Option<String> {
+    let doc: toml_edit::DocumentMut = text.parse().ok()?;
+    doc.get(servers)?.get(name).map(ToString::to_string)
 }
 
 #[cfg(test)]
@@ -224,5 +236,6 @@ mod tests {
         assert!(new.contains("[mcp_servers.godot]"), "{new}");
         assert!(new.contains("env_vars = [\"XDG_RUNTIME_DIR\"]"), "{new}");
         assert_eq!(toml(&new, "mcp_servers", "godot", &entry).unwrap(), None);
+        assert!(toml_entry(&new, "mcp_servers", "godot").is_some());
     }
 }

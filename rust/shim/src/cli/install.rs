@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::files;
-use super::project::{self, ADDON_DIR, LIBRARY, MIN_GODOT};
+use super::project::{self, ADDON_DIR, GDEXTENSION, LIBRARY, MIN_GODOT};
 
 const USAGE: &str = "usage: godot-mcp install [PROJECT]
 Copies addons/godot_mcp/ (with the library for this platform) into the Godot project
@@ -150,10 +150,36 @@ fn register(project: &Path) -> Result<Option<PathBuf>, String> {
     Ok(Some(list))
 }
 
+/// Whether the addon in `project` has this platform's library and the same
+/// files as `source`.
+pub fn matches(source: &Path, project: &Path) -> Result<(), String> {
+    let target = project.join(ADDON_DIR);
+    if !target.join(GDEXTENSION).is_file() {
+        return Err(format!("{ADDON_DIR}/{GDEXTENSION} is missing"));
+    }
+    if !target.join("bin").join(LIBRARY).is_file() {
+        return Err(format!(
+            "{ADDON_DIR}/bin/{LIBRARY} (the library for this platform) is missing"
+        ));
+    }
+    let mut sources = Vec::new();
+    if list_files(source, Path::new(""), &mut sources).is_ok() {
+        for rel in sources {
+            if !files::same_content(&source.join(&rel), &target.join(&rel)) {
+                return Err(format!(
+                    "{ADDON_DIR}/{} differs from the one of this godot-mcp {}",
+                    rel.display(),
+                    env!("CARGO_PKG_VERSION")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::project::GDEXTENSION;
 
     fn scratch(tag: &str) -> PathBuf {
         let dir =
@@ -189,11 +215,13 @@ mod tests {
             list,
             format!("res://other.gdextension\n{EXTENSION_LIST_LINE}\n")
         );
+        assert!(matches(&source, &project).is_ok());
 
         let second = install(&source, &project).unwrap();
         assert!(second.written.is_empty(), "{second:?}");
 
         std::fs::write(source.join("bin").join(LIBRARY), "lib v2").unwrap();
+        assert!(matches(&source, &project).is_err());
         let update = install(&source, &project).unwrap();
         assert!(update.library_replaced);
         assert_eq!(update.written.len(), 1);

@@ -1,9 +1,11 @@
 //! The commands a person runs once, beside the MCP server: `install` puts
 //! the addon into a Godot project, `setup` registers this binary with an
-//! MCP client. They print for a person and exit non-zero on failure; stdout is theirs
+//! MCP client, `doctor` says what stands between an agent and the editor.
+//! They print for a person and exit non-zero on failure; stdout is theirs
 //! because no MCP client is attached.
 
 mod clients;
+mod doctor;
 mod edit;
 mod files;
 mod install;
@@ -19,6 +21,7 @@ pub fn run(args: &[String]) -> Option<ExitCode> {
     let outcome = match command.as_str() {
         "install" => install::run(rest),
         "setup" => setup::run(rest),
+        "doctor" => doctor::run(rest),
         _ => return None,
     };
     Some(match outcome {
