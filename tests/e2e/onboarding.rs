@@ -4,6 +4,7 @@
 //! nothing there. `godot-mcp setup` adds us to every client's file in a
 //! temporary HOME and keeps everything the user had there. `godot-mcp
 //! doctor` passes while the editor is up and names the fix once it is not.
+//! The release archive, unpacked anywhere, installs and serves the same way.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -31,6 +32,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             "onboarding_doctor_passes_with_the_editor_and_fails_without",
             doctored,
         ),
+        ("onboarding_release_archive_installs_and_serves", archive),
     ];
     suite.run_all(&(), filter, tests).await;
 }
@@ -515,6 +517,87 @@ fn doctored(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             !passed && fix.contains("no editor is running") && fix.contains("--path"),
             "doctor with the editor closed:\n{said}"
         );
+        Ok(())
+    })
+}
+
+/// The release archive, packed from the built artefacts as `cargo xtask
+/// dist` packs them, unpacked into an empty folder: its `godot-mcp`
+/// installs the addon it carries and a real editor then serves MCP.
+fn archive(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        let root = scratch("dist")?;
+        let out = root.join("out");
+        std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+        let repo = godot_mcp_e2e::workspace_root();
+        let (archive, sums) = godot_mcp_e2e::dist::package(
+            &repo,
+            &shim_binary()?,
+            &repo.join("addons/godot_mcp"),
+            &out,
+        )?;
+        let name = archive.file_name().unwrap().to_string_lossy().into_owned();
+        ensure!(
+            name == format!("{}.tar.gz", godot_mcp_e2e::dist::archive_stem())
+                && name.starts_with("godot-mcp-0.")
+                && name.contains("-linux-"),
+            "archive name {name}"
+        );
+        let sum = std::fs::read_to_string(&sums).map_err(|e| e.to_string())?;
+        ensure!(
+            sum == format!("{}  {name}\n", godot_mcp_e2e::dist::sha256(&archive)?),
+            "sums file: {sum}"
+        );
+        let unpacked = root.join("unpacked");
+        std::fs::create_dir_all(&unpacked).map_err(|e| e.to_string())?;
+        let untar = Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&unpacked)
+            .status()
+            .map_err(|e| e.to_string())?;
+        ensure!(untar.success(), "tar -x failed");
+        let folder = unpacked.join(godot_mcp_e2e::dist::archive_stem());
+        for file in [
+            "godot-mcp",
+            "README.md",
+            "LICENSE",
+            "addons/godot_mcp/godot_mcp.gdextension",
+            "addons/godot_mcp/bin/libgodot_mcp.so",
+        ] {
+            ensure!(folder.join(file).is_file(), "the archive lacks {file}");
+        }
+        let project = root.join("my-game");
+        throwaway_project(&project, "Packed", "\"4.6\", \"GL Compatibility\"")?;
+        let install = Command::new(folder.join("godot-mcp"))
+            .arg("install")
+            .arg(&project)
+            .output()
+            .map_err(|e| e.to_string())?;
+        ensure!(
+            install.status.success(),
+            "install from the archive:\n{}",
+            text(&install)
+        );
+        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
+        let mcp = Mcp::start_command({
+            let mut cmd = tokio::process::Command::new(folder.join("godot-mcp"));
+            cmd.env("GODOT_MCP_PORT", editor.port.to_string())
+                .env(godot_mcp_protocol::discovery::DIR_ENV, &editor.runtime_dir);
+            cmd
+        })
+        .await?;
+        let state = mcp
+            .call("get_editor_state", json!({}))
+            .await
+            .map_err(|e| format!("get_editor_state: {e:?}"))?;
+        ensure!(
+            state["project_name"] == "Packed",
+            "the editor answers: {state}"
+        );
+        mcp.close().await;
+        let _ = std::fs::remove_dir_all(&root);
         Ok(())
     })
 }
