@@ -154,6 +154,32 @@ fn installed(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             opened["root_name"] == "Level" && opened["node_count"] == 2,
             "the project's own scene: {opened}"
         );
+        // An older library under the running editor: install swaps it by
+        // rename (the editor keeps the one it mapped) and asks for a restart.
+        let library = addon.join("bin/libgodot_mcp.so");
+        let stale = addon.join("bin/stale.tmp");
+        std::fs::write(&stale, b"an older build").map_err(|e| e.to_string())?;
+        std::fs::rename(&stale, &library).map_err(|e| e.to_string())?;
+        let update = shim(&["install", &project.display().to_string()], &[])?;
+        let said = text(&update);
+        ensure!(
+            update.status.success()
+                && said.contains("libgodot_mcp.so")
+                && said.contains(&format!("pid {}", editor.pid()))
+                && said.contains("restart"),
+            "updating under a running editor:\n{said}"
+        );
+        let installed = std::fs::read(&library).map_err(|e| e.to_string())?;
+        let shipped = std::fs::read(
+            godot_mcp_e2e::workspace_root().join("addons/godot_mcp/bin/libgodot_mcp.so"),
+        )
+        .map_err(|e| e.to_string())?;
+        ensure!(installed == shipped, "the library was not replaced");
+        let still = mcp.call("get_editor_state", json!({})).await;
+        ensure!(
+            still.is_ok(),
+            "the editor stopped answering after the update: {still:?}"
+        );
         mcp.close().await;
         Ok(())
     })
