@@ -533,6 +533,22 @@ fn doctored(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             "a failed check with the editor up:\n{said}"
         );
 
+        // A discovery folder others can read is refused, and doctor says why.
+        use std::os::unix::fs::PermissionsExt;
+        let open = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&editor.runtime_dir, open).map_err(|e| e.to_string())?;
+        let refused = doctor(&editor, &home);
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(&editor.runtime_dir, private).map_err(|e| e.to_string())?;
+        let (passed, said) = refused?;
+        ensure!(
+            !passed
+                && said.lines().any(|l| l.starts_with("FAIL")
+                    && l.contains("0755")
+                    && l.contains("chmod 700")),
+            "doctor with an open discovery folder:\n{said}"
+        );
+
         editor.kill();
         let (passed, said) = doctor(&editor, &home)?;
         let fix = said

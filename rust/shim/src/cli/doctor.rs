@@ -157,6 +157,16 @@ fn editor(report: &mut Report, project: &Path) {
             .canonicalize()
             .is_ok_and(|p| p == project)
     };
+    // An untrusted folder is not read at all, so its editors look absent.
+    for refused in discovery::dirs()
+        .iter()
+        .filter_map(|d| discovery::check_dir(d).err())
+    {
+        report.fail(
+            &format!("discovery records not read: {refused}"),
+            discovery::DIR_HINT,
+        );
+    }
     let records: Vec<Discovery> = Discovery::list_all(&discovery::dirs())
         .into_iter()
         .filter(|d| same(d) && discovery::process_alive(d.pid))
