@@ -9,6 +9,7 @@ mod foundation;
 mod game;
 mod hardening;
 mod offline;
+mod onboarding;
 mod play;
 mod reads;
 mod reliability;
@@ -123,6 +124,7 @@ fn main() {
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
         clients::run(&mut suite, filter.as_deref()).await;
+        onboarding::run(&mut suite, filter.as_deref()).await;
     });
     println!();
     if !suite.failed.is_empty() {

@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod dist;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cli;
 mod error;
 mod link;
 mod local;
@@ -31,6 +32,7 @@ const TOOLSETS_ENV: &str = "GODOT_MCP_TOOLSETS";
 const READ_ONLY_ENV: &str = "GODOT_MCP_READ_ONLY";
 
 const USAGE: &str = "usage: godot-mcp [--toolsets a,b | all] [--read-only] [--tools | --version]
+       godot-mcp install [PROJECT] | setup CLIENT [...] | doctor [--project DIR]
 Speaks MCP on stdin/stdout; finds running Godot editors through their discovery files
 (or talks to the one on 127.0.0.1:$GODOT_MCP_PORT when that is set).
   --toolsets   tool groups to list besides core (GODOT_MCP_TOOLSETS); `all` lists every tool
@@ -38,6 +40,10 @@ Speaks MCP on stdin/stdout; finds running Godot editors through their discovery 
   --tools      print the tool list a client would get, as JSON";
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = cli::run(&argv) {
+        return code;
+    }
     let mut toolsets = std::env::var(TOOLSETS_ENV).unwrap_or_default();
     let mut read_only =
         std::env::var(READ_ONLY_ENV).is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "no"));

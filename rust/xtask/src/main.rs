@@ -5,6 +5,7 @@
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
 //! - `cargo xtask bench [--quick | --trees | --play | --windowed]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only; `--windowed`: a windowed editor, focused and not, called seconds apart)
+//! - `cargo xtask dist`: the release archive `dist/godot-mcp-<version>-<os>-<arch>.tar.gz` (zip on Windows) and its SHA-256 sums
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 #![forbid(unsafe_code)]
@@ -29,9 +30,10 @@ fn main() -> ExitCode {
         Some("run") => run(args.iter().any(|a| a == "--demo")),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("dist") => dist(),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | classes>"
                 .into(),
         ),
     };
@@ -108,6 +110,23 @@ fn build() -> Result<Built> {
         size(&built.library)
     );
     Ok(built)
+}
+
+/// Builds and packs the release archive into `dist/`.
+fn dist() -> Result {
+    let built = build()?;
+    let out = root().join("dist");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let addon = root().join("addons/godot_mcp");
+    let (archive, sums) = godot_mcp_e2e::dist::package(&root(), &built.shim, &addon, &out)?;
+    let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "{} ({:.1} MiB), sums in {}",
+        archive.display(),
+        size as f64 / 1_048_576.0,
+        sums.display()
+    );
+    Ok(())
 }
 
 fn run(demo: bool) -> Result {

@@ -9,7 +9,7 @@
 //! `project.godot` above the current one or `CLAUDE_PROJECT_DIR`. Which commands work offline is [`router`].
 //! Writes are refused while a Godot editor has the project open ([`guard`]).
 
-mod guard;
+pub(crate) mod guard;
 mod nodes;
 mod scenes;
 mod scripts;
