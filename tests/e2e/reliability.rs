@@ -9,7 +9,8 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use godot_mcp_e2e::{
-    Editor, EditorOptions, Mcp, TestResult, godot_binary, run_game_headless, sample_project_copy,
+    Editor, EditorOptions, Mcp, TestResult, descendants, godot_binary, run_game_headless,
+    sample_project_copy,
 };
 use serde_json::{Value, json};
 
@@ -24,6 +25,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             concurrent_agents,
         ),
         ("reliability_game_output_flood", output_flood),
+        (
+            "reliability_games_end_with_their_editor",
+            games_end_with_editor,
+        ),
     ];
     if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
         return;
@@ -285,6 +290,37 @@ test_fn!(concurrent_agents, |f| {
     ensure!(
         restored == original,
         "after undoing all: {restored}\noriginal: {original}"
+    );
+    Ok(())
+});
+
+// A headless game outlives a killed editor unless the harness ends it:
+// the harness must, or a game left running fills the disk with output.
+test_fn!(games_end_with_editor, |_f| {
+    let own = start().await?;
+    let run = own
+        .call_ok("run_project", json!({"scene": "res://flood/flood.tscn"}))
+        .await?;
+    ensure!(run["run_id"].as_u64().is_some(), "{run}");
+    let F { mcp, mut editor } = own;
+    let games = descendants(editor.pid());
+    ensure!(!games.is_empty(), "the editor started no game process");
+    mcp.close().await;
+    editor.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let alive: Vec<u32> = games
+        .iter()
+        .copied()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit_once(')')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+        })
+        .collect();
+    ensure!(
+        alive.is_empty(),
+        "still running after their editor was killed: {alive:?}"
     );
     Ok(())
 });

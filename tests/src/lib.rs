@@ -287,13 +287,19 @@ impl Editor {
 
     /// Kills the editor and everything it started (the game, too).
     pub fn kill(&mut self) {
+        // Games the editor started live in sessions of their own and would
+        // outlive it (a flooding one fills the disk): found while they are
+        // still its children, they go first.
+        let games = descendants(self.child.id());
+        for pid in &games {
+            kill_pid(*pid);
+        }
         if self.own_group {
             self.signal("KILL");
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // Games the editor started live in sessions of their own; without
-        // their display they end too.
+        // Windowed games end with their display too.
         if let Some(mut xvfb) = self.xvfb.take() {
             let _ = xvfb.kill();
             let _ = xvfb.wait();
@@ -755,6 +761,46 @@ pub fn error_lines(log: &str) -> Vec<String> {
 
 /// Sends `signal` (`KILL`, `STOP`, ...) to the process group led by `pid`,
 /// a child started with `process_group(0)`.
+/// Every process below `pid` (Linux: read from `/proc`; elsewhere none).
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((child, ppid))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(parent) = queue.pop() {
+        for (child, _) in parents.iter().filter(|(_, p)| *p == parent) {
+            if !found.contains(child) {
+                found.push(*child);
+                queue.push(*child);
+            }
+        }
+    }
+    found
+}
+
+fn kill_pid(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
 pub fn signal_group(pid: u32, signal: &str) {
     // std has no killpg; kill(1) takes a negative pid for a group.
     let _ = Command::new("kill")
