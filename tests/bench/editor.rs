@@ -18,15 +18,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use godot_mcp_e2e::wire::Wire;
 use godot_mcp_e2e::{
     Editor, EditorOptions, Mcp, RawClient, copy_tree, generated_scene, godot_binary,
-    register_extension, run_game_headless, sample_project_copy, shim_binary, signal_group,
-    test_runtime_dir, workspace_root,
+    register_extension, run_game_headless, sample_project_copy, signal_group, test_runtime_dir,
+    workspace_root,
 };
 use godot_mcp_protocol::commands::perf::percentile;
 use godot_mcp_protocol::discovery;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -320,7 +320,19 @@ async fn scene_trees(
     report: &mut Report,
     reps: usize,
 ) -> Result {
-    let mut lines = LineClient::start(port).await?;
+    let mut lines = Wire::start(&[
+        ("GODOT_MCP_PORT", Some(port.to_string())),
+        (
+            discovery::DIR_ENV,
+            Some(test_runtime_dir().display().to_string()),
+        ),
+    ])
+    .await?;
+    lines.initialize().await?;
+    lines
+        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await?;
+    let mut line_id = 0;
     for n in SIZES {
         let scene = format!("res://bench_{n}.tscn");
         mcp.call("open_scene", json!({"scene_path": scene}))
@@ -351,7 +363,8 @@ async fn scene_trees(
         let mut line_times = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
-            let tree = lines.call("get_scene_tree", json!({})).await?;
+            line_id += 1;
+            let (tree, _) = lines.call(line_id, "get_scene_tree", json!({})).await?;
             line_times.push(t.elapsed());
             if tree["node_count"] != n {
                 return Err(format!(
@@ -786,99 +799,4 @@ fn pct(ticks: u64, over: Duration) -> f64 {
     // Linux reports in USER_HZ, 100 a second on every mainstream build.
     let secs = ticks as f64 / 100.0;
     (secs / over.as_secs_f64() * 1000.0).round() / 10.0
-}
-
-/// An MCP client of nothing but JSON-RPC lines over the shim's stdio.
-struct LineClient {
-    _child: tokio::process::Child,
-    stdin: tokio::process::ChildStdin,
-    stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
-    next_id: u64,
-    line: Vec<u8>,
-}
-
-impl LineClient {
-    async fn start(port: u16) -> Result<LineClient> {
-        let mut child = tokio::process::Command::new(shim_binary()?)
-            .env("GODOT_MCP_PORT", port.to_string())
-            .env(discovery::DIR_ENV, test_runtime_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot start godot-mcp: {e}"))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let stdout = tokio::io::BufReader::with_capacity(
-            256 * 1024,
-            child.stdout.take().ok_or("no stdout")?,
-        );
-        let mut client = LineClient {
-            _child: child,
-            stdin,
-            stdout,
-            next_id: 1,
-            line: Vec::new(),
-        };
-        client
-            .request(
-                "initialize",
-                json!({
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "bench-lines", "version": "0"},
-                }),
-            )
-            .await?;
-        client
-            .send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await?;
-        Ok(client)
-    }
-
-    async fn send(&mut self, message: &Value) -> Result {
-        let mut text = serde_json::to_vec(message).map_err(|e| e.to_string())?;
-        text.push(b'\n');
-        self.stdin.write_all(&text).await.map_err(|e| e.to_string())
-    }
-
-    /// Sends a request and returns its `result`, skipping notifications.
-    async fn request(&mut self, method: &str, params: Value) -> Result<Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await?;
-        loop {
-            self.line.clear();
-            let read = tokio::time::timeout(
-                Duration::from_secs(60),
-                self.stdout.read_until(b'\n', &mut self.line),
-            )
-            .await
-            .map_err(|_| format!("{method}: no answer in 60 s"))?
-            .map_err(|e| e.to_string())?;
-            if read == 0 {
-                return Err(format!("{method}: godot-mcp closed its output"));
-            }
-            let message: Value = serde_json::from_slice(&self.line).map_err(|e| e.to_string())?;
-            if message["id"] == id {
-                return match message.get("result") {
-                    Some(result) => Ok(result.clone()),
-                    None => Err(format!("{method}: {}", message["error"])),
-                };
-            }
-        }
-    }
-
-    /// Calls a tool and returns its answer's text parsed as JSON.
-    async fn call(&mut self, name: &str, arguments: Value) -> Result<Value> {
-        let result = self
-            .request("tools/call", json!({"name": name, "arguments": arguments}))
-            .await?;
-        let text = result["content"][0]["text"].as_str().unwrap_or_default();
-        if result["isError"] == true {
-            return Err(format!("{name}: {text}"));
-        }
-        serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))
-    }
 }

@@ -6,18 +6,16 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use godot_mcp_e2e::wire::{Wire, tool_text};
 use godot_mcp_e2e::{
     Editor, EditorOptions, RawClient, TestResult, free_port, godot_binary, sample_project_copy,
-    shim_binary, test_runtime_dir,
+    test_runtime_dir,
 };
 use godot_mcp_protocol::discovery::{self, Discovery};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{Suite, ensure};
@@ -56,140 +54,6 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         Err(e) => return suite.fail("shim_hardening_editor_starts", &e),
     };
     suite.run_all(&H { editor }, filter, tests).await;
-}
-
-/// A shim on raw standard input and output.
-struct Wire {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Wire {
-    async fn start(env: &[(&str, Option<String>)]) -> Result<Wire, String> {
-        let mut cmd = tokio::process::Command::new(shim_binary()?);
-        for (key, value) in env {
-            match value {
-                Some(v) => cmd.env(key, v),
-                None => cmd.env_remove(key),
-            };
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot start godot-mcp: {e}"))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        Ok(Wire {
-            child,
-            stdin,
-            stdout,
-        })
-    }
-
-    /// A shim talking to the test editor.
-    async fn to(editor: &Editor) -> Result<Wire, String> {
-        Self::start(&[
-            ("GODOT_MCP_PORT", Some(editor.port.to_string())),
-            (
-                discovery::DIR_ENV,
-                Some(editor.runtime_dir.display().to_string()),
-            ),
-        ])
-        .await
-    }
-
-    async fn send_bytes(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.stdin
-            .write_all(bytes)
-            .await
-            .map_err(|e| format!("write: {e}"))?;
-        self.stdin.flush().await.map_err(|e| format!("flush: {e}"))
-    }
-
-    async fn send(&mut self, message: Value) -> Result<(), String> {
-        let mut line = message.to_string().into_bytes();
-        line.push(b'\n');
-        self.send_bytes(&line).await
-    }
-
-    /// The next message the shim writes, within `timeout`.
-    async fn next(&mut self, timeout: Duration) -> Result<Value, String> {
-        let mut line = String::new();
-        match tokio::time::timeout(timeout, self.stdout.read_line(&mut line)).await {
-            Err(_) => Err(format!("nothing within {} s", timeout.as_secs_f32())),
-            Ok(Err(e)) => Err(format!("read: {e}")),
-            Ok(Ok(0)) => Err("the shim closed its output".into()),
-            Ok(Ok(_)) => serde_json::from_str(&line).map_err(|e| format!("{e}: {line}")),
-        }
-    }
-
-    /// The answer to request `id`; other messages are skipped.
-    async fn answer(&mut self, id: &Value, timeout: Duration) -> Result<Value, String> {
-        let until = Instant::now() + timeout;
-        loop {
-            let left = until.saturating_duration_since(Instant::now());
-            let message = self.next(left).await.map_err(|e| format!("id {id}: {e}"))?;
-            if message.get("id") == Some(id) && message.get("method").is_none() {
-                return Ok(message);
-            }
-        }
-    }
-
-    /// Every message until `timeout` passes with nothing more.
-    async fn drain(&mut self, timeout: Duration) -> Vec<Value> {
-        let mut seen = Vec::new();
-        while let Ok(message) = self.next(timeout).await {
-            seen.push(message);
-        }
-        seen
-    }
-
-    /// The initialize of a 2025 client, without `notifications/initialized`.
-    async fn initialize(&mut self) -> Result<(), String> {
-        self.send(json!({
-            "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "e2e-wire", "version": "0"},
-            },
-        }))
-        .await?;
-        let answer = self.answer(&json!(0), ANSWER).await?;
-        ensure!(
-            answer["result"]["serverInfo"]["name"] == "godot-mcp",
-            "{answer}"
-        );
-        Ok(())
-    }
-
-    /// A tool call's text as JSON, and whether it is a tool error.
-    async fn call(&mut self, id: u64, name: &str, args: Value) -> Result<(Value, bool), String> {
-        self.send(json!({
-            "jsonrpc": "2.0", "id": id, "method": "tools/call",
-            "params": {"name": name, "arguments": args},
-        }))
-        .await?;
-        tool_text(&self.answer(&json!(id), Duration::from_secs(30)).await?)
-    }
-}
-
-impl Drop for Wire {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
-fn tool_text(answer: &Value) -> Result<(Value, bool), String> {
-    let text = answer["result"]["content"][0]["text"]
-        .as_str()
-        .ok_or_else(|| format!("not a tool result: {answer}"))?;
-    let body = serde_json::from_str(text).map_err(|e| format!("{e}: {text}"))?;
-    Ok((body, answer["result"]["isError"] == true))
 }
 
 /// `_meta` of a request from a 2026-07-28 client, which sends no initialize.

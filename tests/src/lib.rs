@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dist;
+pub mod wire;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
