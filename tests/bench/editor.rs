@@ -758,14 +758,7 @@ fn kill(child: &Child) {
 }
 
 fn rss(pid: u32) -> Result<u64> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024)
-        .ok_or_else(|| "no VmRSS".into())
+    godot_mcp_e2e::rss_bytes(pid).ok_or_else(|| format!("no resident size for {pid}"))
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -86,12 +86,7 @@ fn open_descriptors(pid: u32) -> usize {
 }
 
 fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    godot_mcp_e2e::rss_bytes(pid).map_or(0.0, |b| b as f64 / 1048576.0)
 }
 
 /// A legitimate client gets its answer.

@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use godot_mcp_e2e::{
-    Editor, EditorOptions, Mcp, TestResult, descendants, godot_binary, run_game_headless,
-    sample_project_copy,
+    Editor, EditorOptions, Mcp, TestResult, descendants, godot_binary, rss_bytes,
+    run_game_headless, sample_project_copy,
 };
 use serde_json::{Value, json};
 
@@ -77,18 +77,6 @@ async fn start() -> Result<F, String> {
     Ok(F { mcp, editor })
 }
 
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 test_fn!(output_flood, |f| {
     let pid = f.editor.pid();
     let run = f
@@ -111,7 +99,7 @@ test_fn!(output_flood, |f| {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rss_start = rss_kib(pid);
+    let rss_start = rss_bytes(pid).unwrap_or(0) >> 10;
     let mut slowest = Duration::ZERO;
     let mut times = Vec::new();
     let flood_for = Instant::now();
@@ -123,7 +111,7 @@ test_fn!(output_flood, |f| {
         times.push(took);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rss_end = rss_kib(pid);
+    let rss_end = rss_bytes(pid).unwrap_or(0) >> 10;
     let out = f
         .call_ok("get_game_output", json!({"run_id": run_id, "limit": 1000}))
         .await?;

@@ -762,6 +762,16 @@ pub fn error_lines(log: &str) -> Vec<String> {
 
 /// Sends `signal` (`KILL`, `STOP`, ...) to the process group led by `pid`,
 /// a child started with `process_group(0)`.
+/// Resident memory of a process in bytes (Linux: from `/proc`).
+pub fn rss_bytes(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+}
+
 /// Every process below `pid` (Linux: read from `/proc`; elsewhere none).
 pub fn descendants(pid: u32) -> Vec<u32> {
     let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
