@@ -13,6 +13,31 @@ use serde_json::{Value, json};
 
 use crate::{Suite, ensure};
 
+/// Adds files to a project copy before its editor starts.
+pub type Prepare = fn(&std::path::Path) -> Result<(), String>;
+
+/// Reads a run's output until `done` holds, for up to `within`.
+pub(crate) async fn follow(
+    f: &F,
+    run_id: u64,
+    within: std::time::Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value, String> {
+    let start = std::time::Instant::now();
+    loop {
+        let out = f
+            .call_ok("get_game_output", json!({"run_id": run_id}))
+            .await?;
+        if done(&out) {
+            return Ok(out);
+        }
+        if start.elapsed() > within {
+            return Err(format!("gave up waiting: {out}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// A running editor with an MCP session to it, shared by a module's tests.
 pub struct F {
     pub mcp: Mcp,
@@ -54,7 +79,14 @@ pub fn ok(result: Result<Value, ErrorBody>) -> Result<Value, String> {
 impl F {
     /// Starts an editor on a fresh copy of the sample project, and MCP to it.
     pub async fn start(tag: &str) -> Result<F, String> {
+        Self::start_with(tag, |_| Ok(())).await
+    }
+
+    /// Like [`F::start`], with `prepare` adding files to the project copy
+    /// before the editor opens it.
+    pub async fn start_with(tag: &str, prepare: Prepare) -> Result<F, String> {
         let project = sample_project_copy(tag)?;
+        prepare(&project)?;
         // The game started from a headless editor has no display either.
         run_game_headless(&project)?;
         let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
@@ -70,10 +102,21 @@ impl F {
         filter: Option<&str>,
         tests: &[(&str, crate::TestFn<'_, F>)],
     ) {
+        Self::run_tests_with(tag, |_| Ok(()), suite, filter, tests).await;
+    }
+
+    /// Like [`F::run_tests`], on a project `prepare` adds files to.
+    pub async fn run_tests_with(
+        tag: &str,
+        prepare: Prepare,
+        suite: &mut Suite,
+        filter: Option<&str>,
+        tests: &[(&str, crate::TestFn<'_, F>)],
+    ) {
         if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
             return;
         }
-        let f = match F::start(tag).await {
+        let f = match F::start_with(tag, prepare).await {
             Ok(f) => f,
             Err(e) => return suite.fail(&format!("{tag}_editor_starts"), &e),
         };

@@ -5,16 +5,14 @@
 //! while what is kept stays bounded and what is dropped is counted.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use godot_mcp_e2e::{
-    Editor, EditorOptions, Mcp, TestResult, descendants, godot_binary, rss_bytes,
-    run_game_headless, sample_project_copy,
-};
+use godot_mcp_e2e::{Mcp, TestResult, descendants, rss_bytes};
 use serde_json::{Value, json};
 
-use crate::foundation::{F, ok, test_fn};
+use crate::foundation::{F, follow, ok, test_fn};
 use crate::tools::MAIN;
 use crate::{Suite, ensure};
 
@@ -30,17 +28,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             games_end_with_editor,
         ),
     ];
-    if filter.is_some_and(|f| !tests.iter().any(|(name, _)| name.contains(f))) {
-        return;
-    }
-    let f = match start().await {
-        Ok(f) => f,
-        Err(e) => return suite.fail("reliability_editor_starts", &e),
-    };
-    suite.run_all(&f, filter, tests).await;
-    let F { mcp, mut editor } = f;
-    mcp.close().await;
-    editor.kill();
+    F::run_tests_with("reliability", add_flood, suite, filter, tests).await;
 }
 
 /// A game that prints 1,000 lines and raises 20 errors a frame, for 300 frames.
@@ -60,8 +48,8 @@ func _process(_delta: float) -> void:
 \t\tget_tree().quit()
 ";
 
-async fn start() -> Result<F, String> {
-    let project = sample_project_copy("reliability")?;
+/// Adds the flooding game's scene to the project.
+fn add_flood(project: &Path) -> Result<(), String> {
     let dir = project.join("flood");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("flood.gd"), FLOOD).map_err(|e| e.to_string())?;
@@ -70,11 +58,7 @@ async fn start() -> Result<F, String> {
         "[gd_scene format=3]\n\n[ext_resource type=\"Script\" path=\"res://flood/flood.gd\" id=\"1\"]\n\n\
          [node name=\"Flood\" type=\"Node\"]\nscript = ExtResource(\"1\")\n",
     )
-    .map_err(|e| e.to_string())?;
-    run_game_headless(&project)?;
-    let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
-    let mcp = Mcp::start(editor.port).await?;
-    Ok(F { mcp, editor })
+    .map_err(|e| e.to_string())
 }
 
 test_fn!(output_flood, |f| {
@@ -84,21 +68,11 @@ test_fn!(output_flood, |f| {
         .await?;
     let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
     // Measure once the flood reaches the editor.
-    let begun = Instant::now();
-    loop {
-        let o = f
-            .call_ok("get_game_output", json!({"run_id": run_id, "limit": 1}))
-            .await?;
-        if o["run"]["output_lines"].as_u64().unwrap_or(0) > 0 {
-            break;
-        }
-        ensure!(
-            begun.elapsed() < Duration::from_secs(60),
-            "the flood game printed nothing: {}",
-            o["run"]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    follow(f, run_id, Duration::from_secs(60), |o| {
+        o["run"]["output_lines"].as_u64().unwrap_or(0) > 0
+    })
+    .await
+    .map_err(|e| format!("the flood game printed nothing: {e}"))?;
     let rss_start = rss_bytes(pid).unwrap_or(0) >> 10;
     let mut slowest = Duration::ZERO;
     let mut times = Vec::new();
@@ -120,16 +94,11 @@ test_fn!(output_flood, |f| {
         .await?;
     times.sort();
     // The game ends itself; its run must settle as exited.
-    let settle = Instant::now();
-    let end = loop {
-        let o = f
-            .call_ok("get_game_output", json!({"run_id": run_id, "limit": 1}))
-            .await?;
-        if o["run"]["state"] == "exited" || settle.elapsed() > Duration::from_secs(60) {
-            break o;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let end = follow(f, run_id, Duration::from_secs(60), |o| {
+        o["run"]["state"] == "exited"
+    })
+    .await
+    .map_err(|e| format!("the flood game did not end: {e}"))?;
     println!(
         "    flood: {} cheap calls, p50 {:?}, slowest {slowest:?}; editor RSS {} -> {} KiB; \
          output next {} missed {}",
@@ -139,11 +108,6 @@ test_fn!(output_flood, |f| {
         rss_end,
         out["next"],
         out["missed"]
-    );
-    ensure!(
-        end["run"]["state"] == "exited",
-        "the flood game did not end: {}",
-        end["run"]
     );
     ensure!(
         slowest < Duration::from_secs(1),
@@ -285,7 +249,7 @@ test_fn!(concurrent_agents, |f| {
 // A headless game outlives a killed editor unless the harness ends it:
 // the harness must, or a game left running fills the disk with output.
 test_fn!(games_end_with_editor, |_f| {
-    let own = start().await?;
+    let own = F::start_with("reliability-games", add_flood).await?;
     let run = own
         .call_ok("run_project", json!({"scene": "res://flood/flood.tscn"}))
         .await?;

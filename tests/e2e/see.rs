@@ -13,7 +13,7 @@ use godot_mcp_e2e::{Editor, EditorOptions, Mcp, TestResult, godot_binary, sample
 use godot_mcp_protocol::ErrorCode;
 use serde_json::{Value, json};
 
-use crate::foundation::{F, test_fn};
+use crate::foundation::{F, follow, test_fn};
 use crate::{Suite, ensure};
 
 const RENDERING: &[&str] = &[
@@ -509,29 +509,15 @@ test_fn!(game_screenshot, |f| {
     Ok(())
 });
 
-/// Reads a run's output until `done` holds, for up to 30 s.
-async fn follow(f: &F, run_id: u64, done: impl Fn(&Value) -> bool) -> Result<Value, String> {
-    let start = Instant::now();
-    loop {
-        let out = f
-            .call_ok("get_game_output", json!({"run_id": run_id}))
-            .await?;
-        if done(&out) {
-            return Ok(out);
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            return Err(format!("gave up waiting: {out}"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 test_fn!(game_output, |f| {
     let run = f
         .call_ok("run_project", json!({"scene": "res://see/prints.tscn"}))
         .await?;
     let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
-    let out = follow(f, run_id, |o| o["run"]["state"] == "paused_at_error").await?;
+    let out = follow(f, run_id, Duration::from_secs(30), |o| {
+        o["run"]["state"] == "paused_at_error"
+    })
+    .await?;
     let lines = out["lines"].as_array().cloned().unwrap_or_default();
     let texts: Vec<&str> = lines.iter().filter_map(|l| l["text"].as_str()).collect();
     let first = texts.iter().position(|t| *t == "see: first line");
@@ -604,7 +590,10 @@ test_fn!(exit_code, |f| {
         .call_ok("run_project", json!({"scene": "res://see/quits.tscn"}))
         .await?;
     let run_id = run["run_id"].as_u64().ok_or("no run_id")?;
-    let out = follow(f, run_id, |o| o["run"]["state"] == "exited").await?;
+    let out = follow(f, run_id, Duration::from_secs(30), |o| {
+        o["run"]["state"] == "exited"
+    })
+    .await?;
     let summary = &out["run"];
     ensure!(summary["exit_code"] == 3, "{summary}");
     ensure!(
