@@ -49,7 +49,8 @@ pub fn normalize_user(input: &str) -> Result<String, ErrorBody> {
 }
 
 /// Writes through a temporary file in the same folder, then renames, so a
-/// crash mid-write never leaves a truncated file. Missing folders are created.
+/// crash mid-write never leaves a truncated file. Missing folders are created;
+/// a file that existed keeps its permissions.
 pub fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomically_with(file, bytes, false)
 }
@@ -80,6 +81,9 @@ fn write_atomically_with(file: &Path, bytes: &[u8], private: bool) -> std::io::R
         let mut out = options.open(&tmp)?;
         out.write_all(bytes)?;
         out.sync_all()?;
+        if !private && let Ok(old) = std::fs::metadata(file) {
+            std::fs::set_permissions(&tmp, old.permissions())?;
+        }
         std::fs::rename(&tmp, file)
     })();
     if result.is_err() {
@@ -154,6 +158,24 @@ fn bad(input: &str, why: &str) -> ErrorBody {
 
 #[cfg(test)]
 mod tests {
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_keeps_the_old_permissions_and_leaves_no_temporary() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("godot-mcp-atomic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = dir.join("a/b.toml");
+        write_atomically(&file, b"one").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomically(&file, b"two").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"two");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_dir(dir.join("a")).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     use super::*;
 
     #[test]

@@ -1,22 +1,9 @@
-//! Writing a user's files safely: a new content goes to a temporary file
-//! beside the target and is renamed over it, so a reader (an editor, an
-//! MCP client) sees the old file or the new one, never half of one.
+//! Copying files into a user's project safely: a copy goes to a temporary
+//! file beside the target and is renamed over it, so a reader (an editor,
+//! an MCP client) sees the old file or the new one, never half of one.
+//! Contents written whole go through `paths::write_atomically`.
 
 use std::path::{Path, PathBuf};
-
-/// Writes `bytes` to `path` atomically, keeping the old file's permissions.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = temp_beside(path);
-    std::fs::write(&tmp, bytes)?;
-    if let Ok(old) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(&tmp, old.permissions());
-    }
-    replace(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
 
 /// Copies `from` to `to` atomically.
 pub fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -68,12 +55,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary() {
+    fn an_atomic_copy_replaces_the_file_and_leaves_no_temporary() {
         let dir = std::env::temp_dir().join(format!("godot-mcp-files-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("a/b.json");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
+        let source = dir.join("source");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&source, b"one").unwrap();
+        copy_atomic(&source, &path).unwrap();
+        std::fs::write(&source, b"two").unwrap();
+        copy_atomic(&source, &path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(dir.join("a")).unwrap().collect();
         assert_eq!(names.len(), 1);

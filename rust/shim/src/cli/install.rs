@@ -145,7 +145,7 @@ fn register(project: &Path) -> Result<Option<PathBuf>, String> {
     }
     new.push_str(EXTENSION_LIST_LINE);
     new.push('\n');
-    files::write_atomic(&list, new.as_bytes())
+    godot_mcp_protocol::paths::write_atomically(&list, new.as_bytes())
         .map_err(|e| format!("writing {}: {e}", list.display()))?;
     Ok(Some(list))
 }

@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 use godot_mcp_protocol::catalog::Selection;
 
 use super::clients::{self, Client, Places, SERVER, Scope, Shape};
-use super::{edit, files, flag_value, project};
+use super::{edit, flag_value, project};
 
 const USAGE: &str = "usage: godot-mcp setup CLIENT [--project DIR] [--scope user|project] [--toolsets a,b|all] [--print]
 Adds this godot-mcp to CLIENT's MCP configuration, keeping everything else in the file.
@@ -134,7 +134,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot back up {}: {e}; nothing written", file.display()))?;
         println!("kept the previous file as {}", backup.display());
     }
-    files::write_atomic(&file, new.as_bytes())
+    godot_mcp_protocol::paths::write_atomically(&file, new.as_bytes())
         .map_err(|e| format!("writing {}: {e}", file.display()))?;
     println!(
         "{} {key}.{SERVER} in {} ({} scope): {}{}",
