@@ -19,6 +19,7 @@ use godot_mcp_protocol::commands::log::Location;
 use godot_mcp_protocol::commands::runs::{
     GameError, GameErrors, GameOutput, OutputLine, RunState, RunSummary, StackFrame,
 };
+use godot_mcp_protocol::doorbell::ErrorSource;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
 use crate::ring::Ring;
@@ -315,12 +316,15 @@ impl Run {
             .find(|e| e.message == r.message && e.at == at)
         {
             Some(known) => known.count += 1,
-            None => self.errors.push(GameError {
-                message: r.message,
-                at,
-                count: 1,
-                stack: r.stack,
-            }),
+            None => {
+                crate::doorbell::ring(ErrorSource::Game, &r.message, &at);
+                self.errors.push(GameError {
+                    message: r.message,
+                    at,
+                    count: 1,
+                    stack: r.stack,
+                })
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use godot_mcp_protocol::catalog::Selection;
+use godot_mcp_protocol::doorbell::NewErrors;
 use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -148,23 +149,24 @@ impl GodotMcp {
         if let Err(error) = spec.validate(&params) {
             return error_result(&error);
         }
-        let outcome = match self.resolve(session).await {
+        let (outcome, news) = match self.resolve(session).await {
             Ok(link) => {
                 // A call the client cancelled stops waiting for the editor;
                 // its late answer is dropped.
-                tokio::select! {
+                let outcome = tokio::select! {
                     answer = link.call(spec.name, params.clone(), spec.timeout) => answer,
                     () = cancelled => return error_result(&cancelled_error(spec.name)),
-                }
+                };
+                (outcome, link.take_new_errors())
             }
-            Err(error) => Err(error),
+            Err(error) => (Err(error), None),
         };
         match outcome {
-            Ok(answer) => answered(answer),
+            Ok(answer) => answered(answer, news),
             // Without an editor, scene tools still work on the files.
             Err(error) => match crate::offline::fallback(spec.name, params, error) {
-                Ok(result) => success(result),
-                Err(error) => error_result(&error),
+                Ok(result) => success(with_news(result, news)),
+                Err(error) => error_with_news(&error, news),
             },
         }
     }
@@ -271,10 +273,10 @@ pub fn tools_json(selection: &Selection) -> String {
 /// The editor's answer as a tool result. The editor's compact JSON text
 /// becomes the text block as it is, unparsed (a 2,000-node tree is over a
 /// megabyte); only an answer that may hold an image, or comes with a
-/// notice, is read and rebuilt.
-fn answered(answer: Answer) -> CallToolResult {
+/// notice or new errors, is read and rebuilt.
+fn answered(answer: Answer, news: Option<NewErrors>) -> CallToolResult {
     let image_key = format!("\"{}\"", image::IMAGE_FIELD);
-    if answer.notice.is_none() && !answer.result.get().contains(&image_key) {
+    if answer.notice.is_none() && news.is_none() && !answer.result.get().contains(&image_key) {
         let text: Box<str> = answer.result.into();
         return CallToolResult::success(vec![ContentBlock::text(String::from(text))]);
     }
@@ -282,7 +284,18 @@ fn answered(answer: Answer) -> CallToolResult {
     if let (Some(notice), Value::Object(map)) = (answer.notice, &mut value) {
         map.insert("note".into(), Value::String(notice));
     }
-    success(value)
+    success(with_news(value, news))
+}
+
+/// An answer object with the doorbell's `new_errors` added, when there are any.
+fn with_news(mut value: Value, news: Option<NewErrors>) -> Value {
+    if let (Some(news), Value::Object(map)) = (news, &mut value) {
+        map.insert(
+            "new_errors".into(),
+            serde_json::to_value(news).unwrap_or_default(),
+        );
+    }
+    value
 }
 
 fn internal(e: &tokio::task::JoinError) -> ErrorBody {
@@ -316,9 +329,13 @@ fn success(mut value: Value) -> CallToolResult {
 
 /// A tool error whose text is `{"error": {code, message, hint, ...}}`.
 fn error_result(error: &ErrorBody) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(
-        json!({ "error": error }).to_string(),
-    )])
+    error_with_news(error, None)
+}
+
+/// A tool error that also rings the doorbell.
+fn error_with_news(error: &ErrorBody, news: Option<NewErrors>) -> CallToolResult {
+    let text = with_news(json!({ "error": error }), news);
+    CallToolResult::error(vec![ContentBlock::text(text.to_string())])
 }
 
 impl ServerHandler for GodotMcp {

@@ -69,6 +69,10 @@ impl Context for Ctx {
     fn log(&self, line: &str) {
         godot_print!("{line}");
     }
+
+    fn new_errors(&self, connection: u64) -> Option<godot_mcp_protocol::doorbell::NewErrors> {
+        crate::doorbell::news_for(connection)
+    }
 }
 
 /// Every command the editor serves, built once. Registering a command is
