@@ -29,6 +29,9 @@ command!(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassInfo {
     pub class: String,
+    /// What the class is for, from the editor's class reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Base classes, nearest first.
     pub inherits: Vec<String>,
     pub instantiable: bool,
