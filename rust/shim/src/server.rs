@@ -12,11 +12,13 @@ use godot_mcp_protocol::catalog::Selection;
 use godot_mcp_protocol::doorbell::NewErrors;
 use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, ResourceContents, ResourceUpdatedNotification,
-    ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig, ServerNotification,
-    SubscribeRequestParams, SubscriptionFilter, Tool, ToolAnnotations, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Reference, ResourceContents, ResourceUpdatedNotification, ResourceUpdatedNotificationParam,
+    ServerCapabilities, ServerConfig, ServerNotification, SubscribeRequestParams,
+    SubscriptionFilter, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{
     NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSink,
@@ -24,10 +26,11 @@ use rmcp::service::{
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
+use crate::ask::Ask;
 use crate::link::Answer;
 use crate::lock;
-use crate::resources;
 use crate::sessions::Registry;
+use crate::{complete, prompts, resources};
 
 /// What a model should know before its first call; the first 512
 /// characters stand alone (Codex reads no further).
@@ -50,6 +53,8 @@ const SESSION_PARAM: &str = "session";
 
 pub struct GodotMcp {
     registry: Arc<Registry>,
+    /// Asks the editor for what resources, prompts and completions need.
+    ask: Ask,
     /// The tools listed and served; the `toolsets` tool adds to it.
     selection: Arc<Mutex<Selection>>,
     /// URIs subscribed with the legacy `resources/subscribe`.
@@ -63,8 +68,10 @@ pub struct GodotMcp {
 
 impl GodotMcp {
     pub fn new(registry: Registry, selection: Selection) -> Self {
+        let registry = Arc::new(registry);
         Self {
-            registry: Arc::new(registry),
+            ask: Ask::new(Arc::clone(&registry)),
+            registry,
             selection: Arc::new(Mutex::new(selection)),
             subscribed: Arc::default(),
             sinks: Arc::default(),
@@ -345,6 +352,8 @@ impl ServerHandler for GodotMcp {
             .enable_tools()
             .enable_tool_list_changed()
             .enable_resources_subscribe()
+            .enable_prompts()
+            .enable_completions()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("godot-mcp", env!("CARGO_PKG_VERSION")))
@@ -395,37 +404,121 @@ impl ServerHandler for GodotMcp {
         Ok(ListResourcesResult::with_all_items(resources::list()))
     }
 
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let Some(doc) = resources::find(&request.uri) else {
+        if !resources::exists(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource {}", request.uri),
                 None,
             ));
+        }
+        let (mime_type, text) = match resources::read(&self.ask, &request.uri).await {
+            Ok(read) => read,
+            Err(error) => (
+                "application/json",
+                serde_json::to_string_pretty(&json!({ "error": error })).unwrap_or_default(),
+            ),
         };
-        let spec = find(doc.command).expect("resource commands are in the catalog");
-        let outcome = match self.resolve(None).await {
-            Ok(link) => link
-                .call(spec.name, json!({}), spec.timeout)
-                .await
-                .map(|a| serde_json::from_str(a.result.get()).unwrap_or(Value::Null)),
-            Err(e) => Err(e),
-        };
-        let body = match outcome {
-            Ok(value) => value,
-            Err(error) => json!({ "error": error }),
-        };
-        let text = serde_json::to_string_pretty(&body).unwrap_or_default();
         let contents = ResourceContents::TextResourceContents {
-            uri: doc.uri.into(),
-            mime_type: Some("application/json".into()),
+            uri: request.uri,
+            mime_type: Some(mime_type.into()),
             text,
             meta: None,
         };
         Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let Some(def) = prompts::find(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!("no prompt {}; prompts/list names them", request.name),
+                None,
+            ));
+        };
+        let args = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                Value::Null => None,
+                other => Some((k, other.to_string())),
+            })
+            .collect();
+        prompts::render(&self.ask, def, prompts::Args::new(args))
+            .await
+            .map(Into::into)
+            .map_err(|e| {
+                let text = match &e.hint {
+                    Some(hint) => format!("{} ({hint})", e.message),
+                    None => e.message.clone(),
+                };
+                McpError::invalid_params(text, Some(json!({ "error": e })))
+            })
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        let given = request
+            .context
+            .and_then(|c| c.arguments)
+            .unwrap_or_default();
+        let (candidates, relative) = match &request.r#ref {
+            Reference::Prompt(p) => {
+                let candidates = prompts::find(&p.name)
+                    .and_then(|d| d.args.iter().find(|a| a.name == request.argument.name))
+                    .map(|a| a.candidates);
+                (candidates, false)
+            }
+            Reference::Resource(r) => {
+                let candidates = resources::template(&r.uri)
+                    .filter(|t| t.param.0 == request.argument.name)
+                    .map(|t| t.param.1);
+                (candidates, true)
+            }
+            _ => (None, false),
+        };
+        let Some(candidates) = candidates else {
+            return Ok(CompleteResult::new(CompletionInfo::default()));
+        };
+        let scene = given.get("scene_path").map(String::as_str);
+        let info = complete::complete(
+            &self.ask,
+            candidates,
+            &request.argument.value,
+            scene,
+            relative,
+        )
+        .await;
+        Ok(CompleteResult::new(info))
     }
 
     #[allow(deprecated)]
@@ -435,7 +528,7 @@ impl ServerHandler for GodotMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         self.start_forwarding(Some(&context.peer));
-        if resources::find(&request.uri).is_none() {
+        if !resources::exists(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource {}", request.uri),
                 None,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::command;
 
-/// Describe a Godot class: inheritance chain, properties with types and defaults, method signatures, signals, constants and enums.
+/// Describe a Godot class: what it is for, inheritance chain, properties with types and defaults, method signatures, signals, constants and enums. Resource godot://class/{name}.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetClassInfo {
