@@ -69,7 +69,11 @@ pub fn get_class_info(ctx: &mut Ctx, params: GetClassInfo) -> Result<Answer<Clas
 fn description(class: &str) -> Option<Option<String>> {
     DOCS.with_borrow_mut(|docs| {
         if let Docs::NotLoaded = docs {
-            *docs = start_loading();
+            // Without a cache yet (a first launch writes it), ask again next time.
+            let Some(loading) = start_loading() else {
+                return Some(None);
+            };
+            *docs = loading;
         }
         if let Docs::Loading(path) = docs {
             // Godot loads it on its own loader thread; these calls are
@@ -98,10 +102,9 @@ fn description(class: &str) -> Option<Option<String>> {
     })
 }
 
-fn start_loading() -> Docs {
-    let Some(paths) = godot::classes::EditorInterface::singleton().get_editor_paths() else {
-        return Docs::Loaded(HashMap::new());
-    };
+/// Asks Godot to load the documentation cache; `None` when there is none.
+fn start_loading() -> Option<Docs> {
+    let paths = godot::classes::EditorInterface::singleton().get_editor_paths()?;
     let info = Engine::singleton().get_version_info();
     let part = |k: &str| info.get(k).map(|v| v.to_string()).unwrap_or_default();
     let path = format!(
@@ -110,16 +113,19 @@ fn start_loading() -> Docs {
         part("major"),
         part("minor")
     );
-    let requested = std::path::Path::new(&path).exists()
-        && ResourceLoader::singleton()
-            .call("load_threaded_request", &[path.to_variant()])
-            .try_to::<i64>()
-            .ok()
-            == Some(0);
-    if !requested {
-        return Docs::Loaded(HashMap::new());
+    if !std::path::Path::new(&path).exists() {
+        return None;
     }
-    Docs::Loading(path)
+    let requested = ResourceLoader::singleton()
+        .call("load_threaded_request", &[path.to_variant()])
+        .try_to::<i64>()
+        .ok()
+        == Some(0);
+    Some(if requested {
+        Docs::Loading(path)
+    } else {
+        Docs::Loaded(HashMap::new())
+    })
 }
 
 /// Class descriptions from the cache resource's `classes` metadata (the
