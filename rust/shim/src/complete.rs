@@ -85,11 +85,12 @@ pub async fn complete(
             strings(&list["files"])
         }
         Candidates::NodePaths => {
-            let params = match scene_path {
-                Some(scene) if !scene.is_empty() => json!({ "scene_path": scene }),
-                _ => json!({}),
-            };
-            let tree = ask.call("get_scene_tree", params).await.unwrap_or_default();
+            // A scene other than the edited one is read from its file, not opened.
+            let tree = match scene_path {
+                Some(scene) if !scene.is_empty() => crate::resources::scene_tree(ask, scene).await,
+                _ => ask.call("get_scene_tree", json!({})).await,
+            }
+            .unwrap_or_default();
             let mut paths = Vec::new();
             node_paths(&tree["root"], &mut paths);
             paths
