@@ -374,7 +374,7 @@ async fn explain_node(ask: &Ask, args: &Args) -> Result<String, ErrorBody> {
     let mut params = args.scene();
     params["node_path"] = json!(node_path);
     let mut node = ask.call("get_node_properties", params.clone()).await?;
-    let class = node["class"].as_str().unwrap_or("Node").to_owned();
+    let class = node["type"].as_str().unwrap_or("Node").to_owned();
     let class_info = ask
         .or_note("get_class_info", json!({ "class": class }))
         .await;
