@@ -6,6 +6,7 @@
 
 mod clients;
 mod context;
+mod durability;
 mod foundation;
 mod game;
 mod hardening;
@@ -119,6 +120,7 @@ fn main() {
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;
         context::run(&mut suite, filter.as_deref()).await;
+        durability::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
