@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 
 mod clients;
+mod context;
+mod durability;
 mod foundation;
 mod game;
 mod hardening;
@@ -117,6 +119,8 @@ fn main() {
         session::run(&mut suite, filter.as_deref()).await;
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;
+        context::run(&mut suite, filter.as_deref()).await;
+        durability::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;

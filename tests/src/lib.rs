@@ -536,6 +536,89 @@ impl Mcp {
         }
     }
 
+    /// Reads a resource's text as it is (scripts and files are plain text).
+    pub async fn resource_text(&self, uri: &str) -> Result<String, String> {
+        let result = self
+            .service
+            .read_resource(rmcp::model::ReadResourceRequestParams::new(uri))
+            .await
+            .map_err(|e| e.to_string())?;
+        match result.contents.first() {
+            Some(rmcp::model::ResourceContents::TextResourceContents { text, .. }) => {
+                Ok(text.clone())
+            }
+            other => Err(format!("unexpected resource contents: {other:?}")),
+        }
+    }
+
+    /// The URI templates of `resources/templates/list`.
+    pub async fn templates(&self) -> Result<Vec<String>, String> {
+        let list = self
+            .service
+            .list_all_resource_templates()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(list.into_iter().map(|t| t.uri_template.clone()).collect())
+    }
+
+    pub async fn prompts(&self) -> Result<Vec<rmcp::model::Prompt>, String> {
+        self.service
+            .list_all_prompts()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The text of a prompt's messages, joined.
+    pub async fn prompt(&self, name: &str, args: Value) -> Result<String, String> {
+        let Value::Object(arguments) = args else {
+            return Err("prompt arguments must be an object".into());
+        };
+        let result = self
+            .service
+            .get_prompt(rmcp::model::GetPromptRequestParams::new(name).with_arguments(arguments))
+            .await
+            .map_err(|e| e.to_string())?;
+        let texts: Vec<String> = result
+            .messages
+            .iter()
+            .map(|m| match &m.content {
+                rmcp::model::ContentBlock::Text(t) => t.text.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        Ok(texts.join("\n"))
+    }
+
+    /// Completion values for a prompt argument (`prompt` set) or a resource
+    /// template parameter, with earlier arguments as context.
+    pub async fn complete(
+        &self,
+        reference: rmcp::model::Reference,
+        argument: &str,
+        value: &str,
+        context: &[(&str, &str)],
+    ) -> Result<Vec<String>, String> {
+        let context = (!context.is_empty()).then(|| {
+            rmcp::model::CompletionContext::with_arguments(
+                context
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        });
+        let mut request = rmcp::model::CompleteRequestParams::new(
+            reference,
+            rmcp::model::ArgumentInfo::new(argument, value),
+        );
+        request.context = context;
+        let result = self
+            .service
+            .complete(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(result.completion.values)
+    }
+
     pub async fn resources(&self) -> Result<Vec<String>, String> {
         let list = self
             .service

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use godot_mcp_protocol::commands::editor::DispatchStats;
+use godot_mcp_protocol::doorbell::NewErrors;
 use godot_mcp_protocol::router::{Answer, Router};
 use godot_mcp_protocol::{ErrorBody, ErrorCode, Readiness, Response};
 
@@ -64,6 +65,8 @@ pub trait Context {
     fn readiness(&self) -> Readiness;
     /// Says something in the editor's output.
     fn log(&self, line: &str);
+    /// Errors the client on `connection` has not been told of, now told.
+    fn new_errors(&self, connection: u64) -> Option<NewErrors>;
 }
 
 /// A request that answers in a later frame.
@@ -346,10 +349,12 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
     }
 }
 
-/// Stamps the answer with the editor's state and sends it.
+/// Stamps the answer with the editor's state and the client's new errors,
+/// and sends it.
 fn answer<C: Context>(reply: &impl Outbox, mut response: Response<Raw>, ctx: &C, edit: bool) {
     let readiness = ctx.readiness();
     response.readiness = Some(readiness);
+    response.new_errors = ctx.new_errors(reply.connection());
     if edit && readiness == Readiness::Playing {
         response.notice = Some(
             "the game is running: this changed the scene in the editor, not the running game; \
@@ -431,6 +436,7 @@ mod tests {
         /// How long an edit takes.
         work: Duration,
         logs: RefCell<Vec<String>>,
+        errors: RefCell<godot_mcp_protocol::doorbell::Feed>,
     }
 
     impl Context for Fake {
@@ -442,6 +448,9 @@ mod tests {
         }
         fn log(&self, line: &str) {
             self.logs.borrow_mut().push(line.to_owned());
+        }
+        fn new_errors(&self, connection: u64) -> Option<NewErrors> {
+            self.errors.borrow_mut().news_for(connection)
         }
     }
 
@@ -511,6 +520,7 @@ mod tests {
                 ready: Rc::default(),
                 work: Duration::ZERO,
                 logs: RefCell::default(),
+                errors: RefCell::default(),
             },
             tx,
             rx,
@@ -783,6 +793,39 @@ mod tests {
                 .contains("game is running")
         );
         assert_eq!(sent[1].1.notice, None, "reads carry no notice");
+    }
+
+    #[test]
+    fn every_answer_rings_the_new_errors_once_per_connection() {
+        use godot_mcp_protocol::commands::log::Location;
+        use godot_mcp_protocol::doorbell::{ErrorNote, ErrorSource};
+        let mut r = quick();
+        let (a, b) = (r.conn(1), r.conn(2));
+        r.send(&a, "list_sessions", json!({}));
+        r.send(&b, "list_sessions", json!({}));
+        r.drain();
+        r.ctx.errors.borrow_mut().ring(ErrorNote {
+            source: ErrorSource::Game,
+            message: "null instance".into(),
+            at: Location::new("res://p.gd", 4, "_ready"),
+        });
+        r.send(&a, "list_sessions", json!({}));
+        r.send(&a, "unknown_action", json!({}));
+        r.send(&b, "undo", json!({"scene_path": "x"}));
+        r.drain();
+        let sent = r.sent.borrow();
+        let news: Vec<(u64, Option<u64>)> = sent
+            .iter()
+            .map(|(c, s)| (*c, s.new_errors.as_ref().map(|n| n.count)))
+            .collect();
+        assert_eq!(
+            news,
+            [(1, None), (2, None), (1, Some(1)), (2, Some(1)), (1, None)]
+        );
+        assert_eq!(
+            sent[2].1.new_errors.as_ref().unwrap().first[0].message,
+            "null instance"
+        );
     }
 
     /// The shim gives up on a call after the command's timeout; a handler

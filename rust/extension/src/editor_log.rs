@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use godot::classes::{ILogger, Os, ScriptBacktrace};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::log::{Cursor, Location, LogEntry, LogLevel};
+use godot_mcp_protocol::doorbell::ErrorSource;
 
 use crate::ring::{Page, Ring};
 
@@ -58,6 +59,13 @@ fn record(entry: Logged) {
         Some(entry) => entry,
         None => return,
     };
+    if entry.level == LogLevel::Error {
+        let source = match entry.kind {
+            Some("script") => ErrorSource::Script,
+            _ => ErrorSource::Editor,
+        };
+        crate::doorbell::ring(source, &entry.message, &entry.at);
+    }
     with_log(|log| log.push(entry));
 }
 

@@ -10,6 +10,7 @@ use godot::prelude::*;
 mod convert;
 mod debugger;
 mod dispatch;
+mod doorbell;
 mod editor_log;
 mod error;
 mod game;

@@ -19,6 +19,7 @@ use godot_mcp_protocol::commands::log::Location;
 use godot_mcp_protocol::commands::runs::{
     GameError, GameErrors, GameOutput, OutputLine, RunState, RunSummary, StackFrame,
 };
+use godot_mcp_protocol::doorbell::ErrorSource;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
 use crate::ring::Ring;
@@ -315,12 +316,15 @@ impl Run {
             .find(|e| e.message == r.message && e.at == at)
         {
             Some(known) => known.count += 1,
-            None => self.errors.push(GameError {
-                message: r.message,
-                at,
-                count: 1,
-                stack: r.stack,
-            }),
+            None => {
+                crate::doorbell::ring(ErrorSource::Game, &r.message, &at);
+                self.errors.push(GameError {
+                    message: r.message,
+                    at,
+                    count: 1,
+                    stack: r.stack,
+                })
+            }
         }
     }
 
@@ -470,20 +474,31 @@ impl Runs {
         self.runs.back().is_none_or(|r| r.state.ended())
     }
 
-    fn find(&self, run_id: u64) -> Result<&Run, ErrorBody> {
-        self.runs.iter().find(|r| r.id == run_id).ok_or_else(|| {
+    /// The run `run_id`, or the latest one.
+    fn find(&self, run_id: Option<u64>) -> Result<&Run, ErrorBody> {
+        let found = match run_id {
+            Some(id) => self.runs.iter().find(|r| r.id == id),
+            None => self.runs.back(),
+        };
+        found.ok_or_else(|| {
             let known: Vec<String> = self.runs.iter().map(|r| r.id.to_string()).collect();
-            ErrorBody::new(ErrorCode::RunNotFound, format!("no game run {run_id}")).with_hint(
-                if known.is_empty() {
-                    "run_project starts a run and returns its run_id".to_owned()
-                } else {
-                    format!("known runs: {}", known.join(", "))
-                },
-            )
+            let what = run_id.map_or("no game run yet".to_owned(), |id| {
+                format!("no game run {id}")
+            });
+            ErrorBody::new(ErrorCode::RunNotFound, what).with_hint(if known.is_empty() {
+                "run_project starts a run and returns its run_id".to_owned()
+            } else {
+                format!("known runs: {}", known.join(", "))
+            })
         })
     }
 
-    pub fn output(&self, run_id: u64, since: u64, limit: usize) -> Result<GameOutput, ErrorBody> {
+    pub fn output(
+        &self,
+        run_id: Option<u64>,
+        since: u64,
+        limit: usize,
+    ) -> Result<GameOutput, ErrorBody> {
         let run = self.find(run_id)?;
         let page = run.output.read(since, limit, |_| true);
         Ok(GameOutput {
@@ -493,7 +508,7 @@ impl Runs {
         })
     }
 
-    pub fn errors(&self, run_id: u64) -> Result<GameErrors, ErrorBody> {
+    pub fn errors(&self, run_id: Option<u64>) -> Result<GameErrors, ErrorBody> {
         let run = self.find(run_id)?;
         Ok(GameErrors {
             run: run.summary(),
@@ -624,19 +639,22 @@ mod tests {
                 ..err
             }),
         ]);
-        let out = runs.output(1, 0, 100).unwrap();
+        let out = runs.output(Some(1), 0, 100).unwrap();
         let texts: Vec<&str> = out.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts[..2], ["one", "two"]);
         assert_eq!(out.lines[2].stream, "error");
         assert_eq!(out.lines[2].at.line, Some(8));
         assert_eq!(out.cursor.next, 5);
-        let errors = runs.errors(1).unwrap();
+        let errors = runs.errors(None).unwrap();
         assert_eq!(errors.errors.len(), 1);
         assert_eq!(errors.errors[0].count, 2);
         assert_eq!(errors.run.errors, 2);
         assert_eq!(errors.run.warnings, 1);
-        assert_eq!(runs.output(1, 4, 100).unwrap().lines.len(), 1);
-        assert_eq!(runs.errors(9).unwrap_err().code, ErrorCode::RunNotFound);
+        assert_eq!(runs.output(Some(1), 4, 100).unwrap().lines.len(), 1);
+        assert_eq!(
+            runs.errors(Some(9)).unwrap_err().code,
+            ErrorCode::RunNotFound
+        );
     }
 
     #[test]
@@ -694,7 +712,7 @@ mod tests {
         let current = runs.current().unwrap();
         assert_eq!(current.run_id, (KEEP_RUNS + 2) as u64);
         assert_eq!(current.scene, format!("res://{}.tscn", KEEP_RUNS + 1));
-        assert!(runs.output(1, 0, 1).is_err());
+        assert!(runs.output(Some(1), 0, 1).is_err());
         assert_eq!(runs.runs.len(), KEEP_RUNS);
     }
 }

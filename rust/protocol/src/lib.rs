@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod commands;
 pub mod discovery;
+pub mod doorbell;
 mod error;
 pub mod errors;
 pub mod glob;

@@ -225,6 +225,9 @@ pub struct Response<R = Value> {
     /// is running while the edited scene changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// Errors that appeared since the previous answer on this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_errors: Option<crate::doorbell::NewErrors>,
 }
 
 impl<R> Response<R> {
@@ -236,6 +239,7 @@ impl<R> Response<R> {
             error: None,
             readiness: None,
             notice: None,
+            new_errors: None,
         }
     }
 
@@ -247,6 +251,7 @@ impl<R> Response<R> {
             error: Some(error),
             readiness: None,
             notice: None,
+            new_errors: None,
         }
     }
 
@@ -259,6 +264,7 @@ impl<R> Response<R> {
             error: self.error,
             readiness: self.readiness,
             notice: self.notice,
+            new_errors: self.new_errors,
         }
     }
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use godot_mcp_protocol::discovery::Discovery;
+use godot_mcp_protocol::doorbell::NewErrors;
 use godot_mcp_protocol::wire::{self, version_mismatch};
 use godot_mcp_protocol::{
     ErrorBody, ErrorCode, Event, Handshake, Hello, PROTOCOL_VERSION, Readiness, Request, Response,
@@ -121,6 +122,8 @@ pub struct EditorLink {
     /// Wakes the background reconnection loop.
     kick: Notify,
     supervised: AtomicBool,
+    /// New errors the editor announced on answers no tool call showed yet.
+    doorbell: std::sync::Mutex<Option<NewErrors>>,
 }
 
 impl EditorLink {
@@ -133,7 +136,13 @@ impl EditorLink {
             events,
             kick: Notify::new(),
             supervised: AtomicBool::new(false),
+            doorbell: std::sync::Mutex::default(),
         })
+    }
+
+    /// The new errors to announce on the next tool answer, if any.
+    pub fn take_new_errors(&self) -> Option<NewErrors> {
+        lock(&self.doorbell).take()
     }
 
     pub fn picture(&self) -> Picture {
@@ -177,7 +186,14 @@ impl EditorLink {
             waiting
         };
         match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(response)) => {
+            Ok(Ok(mut response)) => {
+                if let Some(news) = response.new_errors.take() {
+                    let mut held = lock(&self.doorbell);
+                    *held = Some(match held.take() {
+                        Some(earlier) => earlier.merge(news),
+                        None => news,
+                    });
+                }
                 let notice = response.notice.clone();
                 response.outcome().map(|result| Answer {
                     result: result.unwrap_or_else(null),

@@ -7,11 +7,14 @@
 
 #![forbid(unsafe_code)]
 
+mod ask;
 mod cli;
+mod complete;
 mod error;
 mod link;
 mod local;
 mod offline;
+mod prompts;
 mod resources;
 mod server;
 mod sessions;

@@ -9,13 +9,16 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use godot_mcp_protocol::catalog::Selection;
+use godot_mcp_protocol::doorbell::NewErrors;
 use godot_mcp_protocol::{CATALOG, CommandSpec, ErrorBody, ErrorCode, find, image};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, ResourceContents, ResourceUpdatedNotification,
-    ResourceUpdatedNotificationParam, ServerCapabilities, ServerConfig, ServerNotification,
-    SubscribeRequestParams, SubscriptionFilter, Tool, ToolAnnotations, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Reference, ResourceContents, ResourceUpdatedNotification, ResourceUpdatedNotificationParam,
+    ServerCapabilities, ServerConfig, ServerNotification, SubscribeRequestParams,
+    SubscriptionFilter, Tool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::{
     NotificationContext, Peer, RequestContext, SubscriptionContext, SubscriptionSink,
@@ -23,10 +26,11 @@ use rmcp::service::{
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
+use crate::ask::Ask;
 use crate::link::Answer;
 use crate::lock;
-use crate::resources;
 use crate::sessions::Registry;
+use crate::{complete, prompts, resources};
 
 /// What a model should know before its first call; the first 512
 /// characters stand alone (Codex reads no further).
@@ -49,6 +53,8 @@ const SESSION_PARAM: &str = "session";
 
 pub struct GodotMcp {
     registry: Arc<Registry>,
+    /// Asks the editor for what resources, prompts and completions need.
+    ask: Ask,
     /// The tools listed and served; the `toolsets` tool adds to it.
     selection: Arc<Mutex<Selection>>,
     /// URIs subscribed with the legacy `resources/subscribe`.
@@ -62,8 +68,10 @@ pub struct GodotMcp {
 
 impl GodotMcp {
     pub fn new(registry: Registry, selection: Selection) -> Self {
+        let registry = Arc::new(registry);
         Self {
-            registry: Arc::new(registry),
+            ask: Ask::new(Arc::clone(&registry)),
+            registry,
             selection: Arc::new(Mutex::new(selection)),
             subscribed: Arc::default(),
             sinks: Arc::default(),
@@ -148,23 +156,24 @@ impl GodotMcp {
         if let Err(error) = spec.validate(&params) {
             return error_result(&error);
         }
-        let outcome = match self.resolve(session).await {
+        let (outcome, news) = match self.resolve(session).await {
             Ok(link) => {
                 // A call the client cancelled stops waiting for the editor;
                 // its late answer is dropped.
-                tokio::select! {
+                let outcome = tokio::select! {
                     answer = link.call(spec.name, params.clone(), spec.timeout) => answer,
                     () = cancelled => return error_result(&cancelled_error(spec.name)),
-                }
+                };
+                (outcome, link.take_new_errors())
             }
-            Err(error) => Err(error),
+            Err(error) => (Err(error), None),
         };
         match outcome {
-            Ok(answer) => answered(answer),
+            Ok(answer) => answered(answer, news),
             // Without an editor, scene tools still work on the files.
             Err(error) => match crate::offline::fallback(spec.name, params, error) {
-                Ok(result) => success(result),
-                Err(error) => error_result(&error),
+                Ok(result) => success(with_news(result, news)),
+                Err(error) => error_with_news(&error, news),
             },
         }
     }
@@ -271,10 +280,10 @@ pub fn tools_json(selection: &Selection) -> String {
 /// The editor's answer as a tool result. The editor's compact JSON text
 /// becomes the text block as it is, unparsed (a 2,000-node tree is over a
 /// megabyte); only an answer that may hold an image, or comes with a
-/// notice, is read and rebuilt.
-fn answered(answer: Answer) -> CallToolResult {
+/// notice or new errors, is read and rebuilt.
+fn answered(answer: Answer, news: Option<NewErrors>) -> CallToolResult {
     let image_key = format!("\"{}\"", image::IMAGE_FIELD);
-    if answer.notice.is_none() && !answer.result.get().contains(&image_key) {
+    if answer.notice.is_none() && news.is_none() && !answer.result.get().contains(&image_key) {
         let text: Box<str> = answer.result.into();
         return CallToolResult::success(vec![ContentBlock::text(String::from(text))]);
     }
@@ -282,7 +291,18 @@ fn answered(answer: Answer) -> CallToolResult {
     if let (Some(notice), Value::Object(map)) = (answer.notice, &mut value) {
         map.insert("note".into(), Value::String(notice));
     }
-    success(value)
+    success(with_news(value, news))
+}
+
+/// An answer object with the doorbell's `new_errors` added, when there are any.
+fn with_news(mut value: Value, news: Option<NewErrors>) -> Value {
+    if let (Some(news), Value::Object(map)) = (news, &mut value) {
+        map.insert(
+            "new_errors".into(),
+            serde_json::to_value(news).unwrap_or_default(),
+        );
+    }
+    value
 }
 
 fn internal(e: &tokio::task::JoinError) -> ErrorBody {
@@ -316,9 +336,13 @@ fn success(mut value: Value) -> CallToolResult {
 
 /// A tool error whose text is `{"error": {code, message, hint, ...}}`.
 fn error_result(error: &ErrorBody) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(
-        json!({ "error": error }).to_string(),
-    )])
+    error_with_news(error, None)
+}
+
+/// A tool error that also rings the doorbell.
+fn error_with_news(error: &ErrorBody, news: Option<NewErrors>) -> CallToolResult {
+    let text = with_news(json!({ "error": error }), news);
+    CallToolResult::error(vec![ContentBlock::text(text.to_string())])
 }
 
 impl ServerHandler for GodotMcp {
@@ -328,6 +352,8 @@ impl ServerHandler for GodotMcp {
             .enable_tools()
             .enable_tool_list_changed()
             .enable_resources_subscribe()
+            .enable_prompts()
+            .enable_completions()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("godot-mcp", env!("CARGO_PKG_VERSION")))
@@ -378,37 +404,121 @@ impl ServerHandler for GodotMcp {
         Ok(ListResourcesResult::with_all_items(resources::list()))
     }
 
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let Some(doc) = resources::find(&request.uri) else {
+        if !resources::exists(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource {}", request.uri),
                 None,
             ));
+        }
+        let (mime_type, text) = match resources::read(&self.ask, &request.uri).await {
+            Ok(read) => read,
+            Err(error) => (
+                "application/json",
+                serde_json::to_string_pretty(&json!({ "error": error })).unwrap_or_default(),
+            ),
         };
-        let spec = find(doc.command).expect("resource commands are in the catalog");
-        let outcome = match self.resolve(None).await {
-            Ok(link) => link
-                .call(spec.name, json!({}), spec.timeout)
-                .await
-                .map(|a| serde_json::from_str(a.result.get()).unwrap_or(Value::Null)),
-            Err(e) => Err(e),
-        };
-        let body = match outcome {
-            Ok(value) => value,
-            Err(error) => json!({ "error": error }),
-        };
-        let text = serde_json::to_string_pretty(&body).unwrap_or_default();
         let contents = ResourceContents::TextResourceContents {
-            uri: doc.uri.into(),
-            mime_type: Some("application/json".into()),
+            uri: request.uri,
+            mime_type: Some(mime_type.into()),
             text,
             meta: None,
         };
         Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let Some(def) = prompts::find(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!("no prompt {}; prompts/list names them", request.name),
+                None,
+            ));
+        };
+        let args = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                Value::Null => None,
+                other => Some((k, other.to_string())),
+            })
+            .collect();
+        prompts::render(&self.ask, def, prompts::Args::new(args))
+            .await
+            .map(Into::into)
+            .map_err(|e| {
+                let text = match &e.hint {
+                    Some(hint) => format!("{} ({hint})", e.message),
+                    None => e.message.clone(),
+                };
+                McpError::invalid_params(text, Some(json!({ "error": e })))
+            })
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        let given = request
+            .context
+            .and_then(|c| c.arguments)
+            .unwrap_or_default();
+        let (candidates, relative) = match &request.r#ref {
+            Reference::Prompt(p) => {
+                let candidates = prompts::find(&p.name)
+                    .and_then(|d| d.args.iter().find(|a| a.name == request.argument.name))
+                    .map(|a| a.candidates);
+                (candidates, false)
+            }
+            Reference::Resource(r) => {
+                let candidates = resources::template(&r.uri)
+                    .filter(|t| t.param.0 == request.argument.name)
+                    .map(|t| t.param.1);
+                (candidates, true)
+            }
+            _ => (None, false),
+        };
+        let Some(candidates) = candidates else {
+            return Ok(CompleteResult::new(CompletionInfo::default()));
+        };
+        let scene = given.get("scene_path").map(String::as_str);
+        let info = complete::complete(
+            &self.ask,
+            candidates,
+            &request.argument.value,
+            scene,
+            relative,
+        )
+        .await;
+        Ok(CompleteResult::new(info))
     }
 
     #[allow(deprecated)]
@@ -418,7 +528,7 @@ impl ServerHandler for GodotMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         self.start_forwarding(Some(&context.peer));
-        if resources::find(&request.uri).is_none() {
+        if !resources::exists(&request.uri) {
             return Err(McpError::resource_not_found(
                 format!("no resource {}", request.uri),
                 None,

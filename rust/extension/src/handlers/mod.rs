@@ -69,6 +69,10 @@ impl Context for Ctx {
     fn log(&self, line: &str) {
         godot_print!("{line}");
     }
+
+    fn new_errors(&self, connection: u64) -> Option<godot_mcp_protocol::doorbell::NewErrors> {
+        crate::doorbell::news_for(connection)
+    }
 }
 
 /// Every command the editor serves, built once. Registering a command is
@@ -118,7 +122,7 @@ pub fn router() -> &'static Router<Ctx> {
             .now(files::search_files)
             .now(files::read_text_file)
             .now(files::write_text_file)
-            .now(docs::get_class_info)
+            .later(docs::get_class_info, docs::DOCS_DEADLINE)
             .now(docs::search_classes)
             .now(workspace::get_open_scenes)
             .now(workspace::close_scene)

@@ -14,6 +14,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
 
 use godot_mcp_protocol::commands::editor::{ScriptErrors, ScriptFileError};
+use godot_mcp_protocol::commands::log::Location;
+use godot_mcp_protocol::doorbell::ErrorSource;
 
 use super::{files, fs_path, project_root, source};
 
@@ -91,14 +93,16 @@ impl ScriptHealth {
         };
         match source::check(&content).into_iter().next() {
             Some(error) => {
-                self.broken.insert(
-                    path.clone(),
-                    ScriptFileError {
-                        script_path: path,
-                        line: error.line,
-                        message: error.message,
-                    },
-                );
+                let now = ScriptFileError {
+                    script_path: path.clone(),
+                    line: error.line,
+                    message: error.message,
+                };
+                if self.broken.get(&path) != Some(&now) {
+                    let at = Location::new(&path, i64::from(now.line), "");
+                    crate::doorbell::ring(ErrorSource::Script, &now.message, &at);
+                }
+                self.broken.insert(path, now);
             }
             None => {
                 self.broken.remove(&path);

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::command;
 
-/// Describe a Godot class: inheritance chain, properties with types and defaults, method signatures, signals, constants and enums.
+/// Describe a Godot class: what it is for, inheritance chain, properties with types and defaults, method signatures, signals, constants and enums. Resource godot://class/{name}.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetClassInfo {
@@ -29,6 +29,9 @@ command!(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassInfo {
     pub class: String,
+    /// What the class is for, from the editor's class reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Base classes, nearest first.
     pub inherits: Vec<String>,
     pub instantiable: bool,

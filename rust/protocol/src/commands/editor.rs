@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// The editor's state: Godot version, project, open and edited scenes, whether the game runs, scripts that fail to parse.
+/// The editor's state: Godot version, project, open and edited scenes, whether the game runs, scripts that fail to parse. Resource godot://editor/state.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEditorState {}
@@ -78,7 +78,7 @@ pub struct DispatchStats {
     pub frames_over_budget: u64,
 }
 
-/// The project: name, folder, main scene, Godot version, every scene and script under res://.
+/// The project: name, folder, main scene, Godot version, every scene and script under res://. Resource godot://project/info.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectInfo {}

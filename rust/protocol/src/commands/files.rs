@@ -87,7 +87,7 @@ pub struct SearchHit {
     pub text: String,
 }
 
-/// Read a text file inside the project.
+/// Read a text file inside the project. Resource godot://file/{path}.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadTextFile {

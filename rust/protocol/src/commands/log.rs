@@ -10,7 +10,7 @@ pub const DEFAULT_LIMIT: u32 = 200;
 /// Most entries one call returns.
 pub const MAX_LIMIT: u32 = 1000;
 
-/// Read the editor's output log (prints, warnings, errors with file and line). Pass `since` = the last answer's `next` to read only what is new.
+/// Read the editor's output log (prints, warnings, errors with file and line). Pass `since` = the last answer's `next` to read only what is new. Errors: resource godot://errors.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEditorLog {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::command;
 
-/// Read a project setting, e.g. `display/window/size/viewport_width`.
+/// Read a project setting, e.g. `display/window/size/viewport_width`. All: resource godot://project/settings.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectSetting {
@@ -70,7 +70,7 @@ command!(
     output = ProjectSetting
 );
 
-/// List the project's input actions with their events. Godot's built-in `ui_*` actions are left out unless asked for.
+/// List the project's input actions with their events. Godot's built-in `ui_*` actions are left out unless asked for. Resource godot://input_map.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListInputActions {
@@ -165,7 +165,7 @@ command!(
     output = InputAction
 );
 
-/// List the project's autoloads (scripts or scenes loaded at start-up, optionally as global singletons).
+/// List the project's autoloads (scripts or scenes loaded at start-up, optionally as global singletons). Resource godot://autoloads.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListAutoloads {}

@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Read a game run's output in order: stdout and stderr lines, errors and warnings (file, line, function). Pass `since` = the last answer's `next` to read only what is new.
+/// Read a game run's output in order: stdout and stderr lines, errors and warnings (file, line, function). Pass `since` = the last answer's `next` to read only what is new. Resource godot://game/output.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetGameOutput {
-    /// Run id from run_project.
-    pub run_id: u64,
+    /// Run id from run_project; default: the latest run.
+    #[serde(default)]
+    pub run_id: Option<u64>,
     /// Cursor from a previous answer's `next`; omitted, the oldest lines kept.
     #[serde(default)]
     pub since: Option<u64>,
@@ -46,12 +47,13 @@ pub struct OutputLine {
     pub at: super::log::Location,
 }
 
-/// List a game run's errors, each once with how often it happened and its script stack.
+/// List a game run's errors, each once with how often it happened and its script stack. All errors: resource godot://errors.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetGameErrors {
-    /// Run id from run_project.
-    pub run_id: u64,
+    /// Run id from run_project; default: the latest run.
+    #[serde(default)]
+    pub run_id: Option<u64>,
 }
 command!(
     GetGameErrors,

@@ -89,7 +89,7 @@ pub struct SceneSaved {
     pub bytes: u64,
 }
 
-/// List a scene's node tree: names, types, paths, scripts, instanced scenes and groups.
+/// List a scene's node tree: names, types, paths, scripts, instanced scenes and groups. Resources godot://scene/current, godot://scene/{path}/tree.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetSceneTree {

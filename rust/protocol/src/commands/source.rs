@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::command;
 
-/// Read a script file's source.
+/// Read a script file's source. Resource godot://script/{path}.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadScript {

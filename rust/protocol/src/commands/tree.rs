@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{command, root_path};
 use crate::names::NodeName;
 
-/// Read a node's properties: by default the ones Godot saves for it (`changed`) plus a few key ones for its class; `all` lists every editor-visible property with its default.
+/// Read a node's properties: by default the ones Godot saves for it (`changed`) plus a few key ones for its class; `all` lists every editor-visible property with its default. Resource godot://node/{path}.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetNodeProperties {

@@ -63,7 +63,27 @@ pub fn fallback(action: &str, params: Json, error: ErrorBody) -> Result<Json, Er
     Ok(value)
 }
 
-fn project() -> Option<PathBuf> {
+/// A read-only command answered from the files of the project at `root`,
+/// whether or not an editor has it open.
+pub fn read(root: &Path, action: &str, params: Json) -> Result<Json, ErrorBody> {
+    let route = router()
+        .get(action)
+        .filter(|r| r.read_only)
+        .ok_or_else(|| {
+            ErrorBody::new(
+                ErrorCode::InternalError,
+                format!("{action} has no offline read"),
+            )
+        })?;
+    route.call_now(
+        &mut Project {
+            root: root.to_path_buf(),
+        },
+        params,
+    )
+}
+
+pub(crate) fn project() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(PROJECT_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
