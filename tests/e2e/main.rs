@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod authoring;
 mod clients;
 mod foundation;
 mod game;
@@ -118,6 +119,7 @@ fn main() {
         offline::run(&mut suite, filter.as_deref()).await;
         reads::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
+        authoring::run(&mut suite, filter.as_deref()).await;
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         play::run(&mut suite, filter.as_deref()).await;
