@@ -455,6 +455,32 @@ test_fn!(shaders, |f| {
     f.call_ok("save_scene", json!({"scene_path": SHADED}))
         .await?;
 
+    // A material file: saved with the change, and again by its undo.
+    let tres = "res://authoring/glow.tres";
+    f.call_ok(
+        "create_resource",
+        json!({"type": "ShaderMaterial", "path": tres, "properties": {"shader": "res://authoring/glow.gdshader"}}),
+    )
+    .await?;
+    let r = f
+        .call_ok(
+            "set_shader_params",
+            json!({"material_path": tres, "params": {"speed": 5}}),
+        )
+        .await?;
+    ensure!(r["params"]["speed"] == 5.0, "{r}");
+    ensure!(
+        f.file(tres)?.contains("shader_parameter/speed = 5.0"),
+        "{}",
+        f.file(tres)?
+    );
+    undo(f).await?;
+    ensure!(
+        !f.file(tres)?.contains("shader_parameter/speed = 5.0"),
+        "undo: {}",
+        f.file(tres)?
+    );
+
     let seen = godot_sees(
         f,
         &indent(&format!(
