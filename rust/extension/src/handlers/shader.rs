@@ -25,7 +25,7 @@ pub fn write_shader(_: &mut Ctx, params: WriteShader) -> Result<ShaderWritten, E
     let errors = if path.ends_with(".gdshaderinc") {
         Vec::new()
     } else {
-        check(&path, &params.content)
+        check(&params.content)
     };
     Ok(ShaderWritten {
         path,
@@ -37,8 +37,7 @@ pub fn write_shader(_: &mut Ctx, params: WriteShader) -> Result<ShaderWritten, E
 }
 
 /// Godot's compile errors for `code`, empty when it compiles.
-fn check(path: &str, code: &str) -> Vec<ScriptError> {
-    let _ = path;
+fn check(code: &str) -> Vec<ScriptError> {
     let mut shader = Shader::new_gd();
     shader.set_code(code);
     let (_, heard) = crate::editor_log::hear_script_errors(|| shader.get_shader_uniform_list());
