@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod authoring;
 mod clients;
 mod context;
 mod durability;
@@ -122,6 +123,7 @@ fn main() {
         context::run(&mut suite, filter.as_deref()).await;
         durability::run(&mut suite, filter.as_deref()).await;
         tools::run(&mut suite, filter.as_deref()).await;
+        authoring::run(&mut suite, filter.as_deref()).await;
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         play::run(&mut suite, filter.as_deref()).await;

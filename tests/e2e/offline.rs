@@ -24,6 +24,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
     let tests: &[(&str, crate::TestFn<'_, ()>)] = &[
         ("offline_corpus_round_trips_byte_identical", corpus),
         ("offline_edits_load_cleanly_in_godot", edits),
+        ("offline_tiles_load_in_godot", tiles),
         (
             "offline_writes_refused_under_a_live_editor",
             under_live_editor,
@@ -211,6 +212,114 @@ fn flatten(node: &Json, out: &mut Vec<Json>) {
     for child in node["children"].as_array().into_iter().flatten() {
         flatten(child, out);
     }
+}
+
+/// A tile set written as Godot writes one: three tiles of the icon.
+const TILESET: &str = r#"[gd_resource type="TileSet" load_steps=3 format=3]
+
+[ext_resource type="Texture2D" path="res://icon.svg" id="1_icon"]
+
+[sub_resource type="TileSetAtlasSource" id="TileSetAtlasSource_1"]
+texture = ExtResource("1_icon")
+0:0/0 = 0
+1:0/0 = 0
+2:1/0 = 0
+
+[resource]
+sources/0 = SubResource("TileSetAtlasSource_1")
+"#;
+
+const CELLS: &str = r#"extends SceneTree
+
+func _init():
+	var map = load("res://offline/map.tscn").instantiate()
+	var ground: TileMapLayer = map.get_node("Ground")
+	print("CELLS ", ground.get_used_cells().size())
+	for c in [Vector2i(0, 0), Vector2i(-2, 3), Vector2i(6, 5), Vector2i(5, 5)]:
+		print("CELLS ", c, " ", ground.get_cell_source_id(c), " ", ground.get_cell_atlas_coords(c))
+	map.free()
+	quit()
+"#;
+
+fn tiles(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
+    Box::pin(async move {
+        let project = plain_project_in("offline-tiles")?;
+        std::fs::create_dir_all(project.join("offline")).map_err(|e| e.to_string())?;
+        std::fs::write(project.join("offline/tiles.tres"), TILESET).map_err(|e| e.to_string())?;
+        std::fs::write(project.join("cells.gd"), CELLS).map_err(|e| e.to_string())?;
+        let mcp = offline_shim(&project).await?;
+        let map = "res://offline/map.tscn";
+        call(
+            &mcp,
+            "create_scene",
+            json!({"scene_path": map, "root_type": "Node2D"}),
+        )
+        .await?;
+        call(
+            &mcp,
+            "add_node",
+            json!({"scene_path": map, "type": "TileMapLayer", "name": "Ground",
+            "properties": {"tile_set": "res://offline/tiles.tres"}}),
+        )
+        .await?;
+        let layer = |extra: Json| {
+            let mut args = json!({"scene_path": map, "node_path": "Ground"});
+            args.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            args
+        };
+        call(&mcp, "set_tiles", layer(json!({"cells": [{"coords": [0, 0], "atlas": [1, 0]}, {"coords": [-2, 3], "atlas": [2, 1]}]}))).await?;
+        call(
+            &mcp,
+            "set_tiles",
+            layer(json!({"rect": [5, 5, 2, 2], "fill": {"atlas": [0, 0]}})),
+        )
+        .await?;
+        let erased = call(
+            &mcp,
+            "set_tiles",
+            layer(json!({"cells": [{"coords": [5, 5]}], "erase": true})),
+        )
+        .await?;
+        ensure!(erased["used"] == 5, "{erased}");
+        let read = call(&mcp, "get_tiles", layer(json!({}))).await?;
+        ensure!(
+            read["total"] == 5
+                && read["cells"][0] == json!({"coords": [0, 0], "source": 0, "atlas": [1, 0]}),
+            "{read}"
+        );
+        fails(
+            &mcp,
+            "set_tiles",
+            layer(json!({"rect": [0, 0, 1, 1]})),
+            ErrorCode::InvalidParams,
+        )
+        .await?;
+        mcp.close().await;
+
+        run_godot(&project, &["--import"])?;
+        let log = run_godot(&project, &["--script", "res://cells.gd"])?;
+        ensure!(
+            complaints(&log).is_empty(),
+            "Godot complained loading:\n{log}"
+        );
+        let seen: Vec<&str> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("CELLS "))
+            .collect();
+        ensure!(
+            seen == [
+                "5",
+                "(0, 0) 0 (1, 0)",
+                "(-2, 3) 0 (2, 1)",
+                "(6, 5) 0 (0, 0)",
+                "(5, 5) -1 (-1, -1)"
+            ],
+            "{seen:?}\n{log}"
+        );
+        Ok(())
+    })
 }
 
 fn edits(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {

@@ -36,6 +36,15 @@ impl PropertyInfo {
         }
     }
 
+    /// An Object property holding a resource of `class`.
+    pub fn resource(name: &str, class: &str) -> Self {
+        Self {
+            hint: PropertyHint::RESOURCE_TYPE.ord(),
+            hint_string: class.to_owned(),
+            ..Self::of_kind(name, Kind::Object)
+        }
+    }
+
     fn hint(&self) -> Hint<'_> {
         match self.hint {
             h if h == PropertyHint::ENUM.ord() => Hint::Enum(&self.hint_string),

@@ -11,8 +11,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    capture, docs, editor, files, history, log, node, perf, play, project, resource, runs, scene,
-    script, session, signal, source, toolsets, tree, workspace,
+    animation, capture, docs, editor, files, history, log, node, perf, play, project, resource,
+    runs, scene, script, session, shader, signal, source, tiles, toolsets, tree, ui, workspace,
 };
 use crate::{ErrorBody, errors};
 
@@ -54,6 +54,10 @@ pub enum Toolset {
     Docs,
     Editor,
     Sessions,
+    Animation,
+    Tiles,
+    Shaders,
+    Ui,
 }
 
 impl Toolset {
@@ -70,6 +74,10 @@ impl Toolset {
         Toolset::Docs,
         Toolset::Editor,
         Toolset::Sessions,
+        Toolset::Animation,
+        Toolset::Tiles,
+        Toolset::Shaders,
+        Toolset::Ui,
     ];
 
     /// The groups listed when the client does not choose.
@@ -89,6 +97,10 @@ impl Toolset {
             Toolset::Docs => "docs",
             Toolset::Editor => "editor",
             Toolset::Sessions => "sessions",
+            Toolset::Animation => "animation",
+            Toolset::Tiles => "tiles",
+            Toolset::Shaders => "shaders",
+            Toolset::Ui => "ui",
         }
     }
 
@@ -106,6 +118,10 @@ impl Toolset {
             Toolset::Docs => "Godot's class reference",
             Toolset::Editor => "open scenes, selection, undo history, performance",
             Toolset::Sessions => "choose among several open editors",
+            Toolset::Animation => "AnimationPlayer animations, tracks and keys",
+            Toolset::Tiles => "tile sets and TileMapLayer cells",
+            Toolset::Shaders => "shader files and material uniforms",
+            Toolset::Ui => "UI themes",
         }
     }
 
@@ -265,6 +281,16 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<resource::CreateResource>(),
     spec::<resource::GetResource>(),
     spec::<resource::SetResourceProperties>(),
+    spec::<animation::CreateAnimation>(),
+    spec::<animation::AddAnimationTrack>(),
+    spec::<animation::SetAnimationKeys>(),
+    spec::<animation::GetAnimation>(),
+    spec::<tiles::CreateTileset>(),
+    spec::<tiles::SetTiles>(),
+    spec::<tiles::GetTiles>(),
+    spec::<shader::WriteShader>(),
+    spec::<shader::SetShaderParams>(),
+    spec::<ui::SetThemeItems>(),
     spec::<project::GetProjectSetting>(),
     spec::<project::SetProjectSetting>(),
     spec::<project::SetMainScene>(),

@@ -24,6 +24,7 @@ pub mod router;
 pub mod schema;
 pub mod stored;
 pub mod suggest;
+pub mod tilemap;
 pub mod value;
 pub mod wire;
 

@@ -5,6 +5,7 @@
 //! lookups (the edited scene, nodes by path, project files) live here;
 //! undoable actions are in [`undo`].
 
+mod animation;
 mod capture;
 mod docs;
 mod editor;
@@ -21,10 +22,13 @@ mod runs;
 mod scene;
 mod script;
 mod script_health;
+mod shader;
 pub use script_health::ScriptHealth;
 mod signal;
 mod source;
+mod tiles;
 mod tree;
+mod ui;
 mod undo;
 mod walk;
 mod workspace;
@@ -109,6 +113,16 @@ pub fn router() -> &'static Router<Ctx> {
             .now(resource::create_resource)
             .now(resource::get_resource)
             .now(resource::set_resource_properties)
+            .now(animation::create_animation)
+            .now(animation::add_animation_track)
+            .now(animation::set_animation_keys)
+            .now(animation::get_animation)
+            .now(tiles::create_tileset)
+            .now(tiles::set_tiles)
+            .now(tiles::get_tiles)
+            .now(shader::write_shader)
+            .now(shader::set_shader_params)
+            .now(ui::set_theme_items)
             .now(project::get_project_setting)
             .now(project::set_project_setting)
             .now(project::set_main_scene)
@@ -350,17 +364,24 @@ fn write_file(path: &str, content: &str) -> Result<(), ErrorBody> {
     Ok(())
 }
 
-/// Lets a script the editor already loaded (attached, or open in the script
+/// Lets a script or shader the editor already loaded (attached, or open in an
 /// editor) see new text instead of its cached copy, and the file system dock
 /// see the file.
 fn reload_if_cached(path: &str, content: &str) {
     if ResourceLoader::singleton().has_cached(path)
-        && let Some(mut script) = ResourceLoader::singleton()
-            .load(path)
-            .and_then(|r| r.try_cast::<Script>().ok())
+        && let Some(resource) = ResourceLoader::singleton().load(path)
     {
-        script.set_source_code(content);
-        script.reload_ex().keep_state(true).done();
+        match resource.try_cast::<Script>() {
+            Ok(mut script) => {
+                script.set_source_code(content);
+                script.reload_ex().keep_state(true).done();
+            }
+            Err(resource) => {
+                if let Ok(mut shader) = resource.try_cast::<godot::classes::Shader>() {
+                    shader.set_code(content);
+                }
+            }
+        }
     }
     if let Some(mut fs) = editor_interface().get_resource_filesystem() {
         fs.update_file(path);

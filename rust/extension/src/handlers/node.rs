@@ -43,12 +43,19 @@ pub fn add_node(ctx: &mut Ctx, params: AddNode) -> Result<NodeAdded, ErrorBody> 
 pub fn edit_node(ctx: &mut Ctx, params: EditNode) -> Result<NodeEdited, ErrorBody> {
     let scene = target_scene(params.scene_path.as_deref())?;
     let node = find_node(&scene.root, &params.node_path)?;
-    let values = convert::to_variants(&node.clone().upcast(), &params.properties)?;
+    let mut values = convert::to_variants(&node.clone().upcast(), &params.properties)?;
+    let preset = layout_preset(&node, &mut values);
     let previous = read_back(&node, values.iter().map(|(k, _)| k));
     let mut undo = undo_action(&format!("edit {}", node.get_name()))?;
     for (property, value) in &values {
         undo.add_do_property(&node, property.as_str(), value);
         undo.add_undo_property(&node, property.as_str(), &node.get(property.as_str()));
+    }
+    if preset {
+        // A preset moves anchors and offsets; undo puts each one back.
+        for property in LAYOUT {
+            undo.add_undo_property(&node, property, &node.get(property));
+        }
     }
     undo.commit(&mut ctx.journal);
     Ok(NodeEdited {
@@ -89,6 +96,45 @@ pub fn remove_node(ctx: &mut Ctx, params: RemoveNode) -> Result<NodeRemoved, Err
         node_path,
         removed,
     })
+}
+
+/// What a layout preset changes, in the order undo restores it.
+const LAYOUT: [&str; 9] = [
+    "layout_mode",
+    "anchor_left",
+    "anchor_top",
+    "anchor_right",
+    "anchor_bottom",
+    "offset_left",
+    "offset_top",
+    "offset_right",
+    "offset_bottom",
+];
+
+/// Makes `anchors_preset` (e.g. `full_rect`) act as the editor's layout
+/// menu: Godot ignores a preset on a Control in position mode, so the
+/// editor switches it to anchors mode first, and so does this. Returns
+/// whether a preset is set.
+fn layout_preset(node: &Gd<Node>, values: &mut Vec<(String, Variant)>) -> bool {
+    let Some(at) = values.iter().position(|(k, _)| k == "anchors_preset") else {
+        return false;
+    };
+    if !node.is_class("Control") {
+        return false;
+    }
+    match values.iter().position(|(k, _)| k == "layout_mode") {
+        Some(mode) if mode > at => {
+            let mode = values.remove(mode);
+            values.insert(at, mode);
+        }
+        Some(_) => {}
+        // Position mode (0) is the one that ignores presets.
+        None if node.get("layout_mode").try_to::<i64>().ok() == Some(0) => {
+            values.insert(at, ("layout_mode".into(), 1.to_variant()));
+        }
+        None => {}
+    }
+    true
 }
 
 fn collect_owned(root: &Gd<Node>, node: &Gd<Node>, out: &mut Vec<Gd<Node>>) {

@@ -4,6 +4,7 @@
 //! descriptions, so they say exactly what a model needs to call the tool
 //! right the first time, and nothing more.
 
+pub mod animation;
 pub mod capture;
 pub mod docs;
 pub mod editor;
@@ -19,10 +20,13 @@ pub mod runs;
 pub mod scene;
 pub mod script;
 pub mod session;
+pub mod shader;
 pub mod signal;
 pub mod source;
+pub mod tiles;
 pub mod toolsets;
 pub mod tree;
+pub mod ui;
 pub mod workspace;
 
 use schemars::JsonSchema;

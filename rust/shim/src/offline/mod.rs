@@ -13,6 +13,7 @@ pub(crate) mod guard;
 mod nodes;
 mod scenes;
 mod scripts;
+mod tiles;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -41,6 +42,8 @@ pub fn router() -> &'static Router<Project, Tree> {
             .now(Project::remove_node)
             .now(Project::write_script)
             .now(Project::attach_script)
+            .now(Project::set_tiles)
+            .now(Project::get_tiles)
     })
 }
 
@@ -261,6 +264,48 @@ mod tests {
         );
         let e = call(&mut p, "get_scene_tree", serde_json::json!({})).unwrap_err();
         assert_eq!(e.code, ErrorCode::EditorNotReady);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn tiles_are_painted_into_the_scene_file_and_read_back() {
+        let (mut p, dir) = project();
+        let scene = serde_json::json!("res://map.tscn");
+        call(
+            &mut p,
+            "create_scene",
+            serde_json::json!({"scene_path": scene, "root_type": "Node2D"}),
+        )
+        .unwrap();
+        call(
+            &mut p,
+            "add_node",
+            serde_json::json!({"scene_path": scene, "type": "TileMapLayer", "name": "Ground"}),
+        )
+        .unwrap();
+        let painted = call(&mut p, "set_tiles", serde_json::json!({"scene_path": scene, "node_path": "Ground", "cells": [{"coords": [1, -2], "atlas": [3, 4]}], "rect": [0, 0, 2, 1], "fill": {"atlas": [5, 0]}})).unwrap();
+        assert_eq!(
+            (painted["changed"].as_u64(), painted["used"].as_u64()),
+            (Some(3), Some(3))
+        );
+        let text = std::fs::read_to_string(dir.join("map.tscn")).unwrap();
+        assert!(
+            text.contains("tile_map_data = PackedByteArray(\""),
+            "{text}"
+        );
+        let read = call(
+            &mut p,
+            "get_tiles",
+            serde_json::json!({"scene_path": scene, "node_path": "Ground"}),
+        )
+        .unwrap();
+        assert_eq!(read["total"], 3);
+        assert_eq!(
+            read["cells"][0],
+            serde_json::json!({"coords": [1, -2], "source": 0, "atlas": [3, 4]})
+        );
+        let e = call(&mut p, "set_tiles", serde_json::json!({"scene_path": scene, "node_path": ".", "cells": [{"coords": [0, 0]}]})).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOperation);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
