@@ -253,11 +253,16 @@ fn all_tools() -> &'static [Tool] {
 
 fn tool(spec: &CommandSpec) -> Tool {
     let schema = spec.input_schema();
-    let annotations = ToolAnnotations::with_title(spec.title)
+    let mut annotations = ToolAnnotations::with_title(spec.title)
         .read_only(spec.read_only)
-        .destructive(spec.destructive)
-        .idempotent(spec.idempotent)
         .open_world(false);
+    // The spec gives these meaning only for tools that change something;
+    // on a read-only tool they would cost bytes and say nothing.
+    if !spec.read_only {
+        annotations = annotations
+            .destructive(spec.destructive)
+            .idempotent(spec.idempotent);
+    }
     // The title travels once, in the annotations, where every client looks.
     Tool::new(spec.name, spec.description(), schema).with_annotations(annotations)
 }
@@ -654,8 +659,12 @@ mod tests {
             let a = tool.annotations.as_ref().expect("annotations");
             assert_eq!(a.title.as_deref(), Some(spec.title));
             assert_eq!(a.read_only_hint, Some(spec.read_only), "{}", spec.name);
-            assert_eq!(a.destructive_hint, Some(spec.destructive), "{}", spec.name);
-            assert_eq!(a.idempotent_hint, Some(spec.idempotent), "{}", spec.name);
+            let (destructive, idempotent) = match spec.read_only {
+                true => (None, None),
+                false => (Some(spec.destructive), Some(spec.idempotent)),
+            };
+            assert_eq!(a.destructive_hint, destructive, "{}", spec.name);
+            assert_eq!(a.idempotent_hint, idempotent, "{}", spec.name);
             assert_eq!(a.open_world_hint, Some(false), "{}", spec.name);
             assert!(tool.output_schema.is_none(), "{}", spec.name);
             let schema = Value::Object((*tool.input_schema).clone());
