@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod clients;
+mod debug;
 mod foundation;
 mod game;
 mod hardening;
@@ -121,6 +122,7 @@ fn main() {
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         play::run(&mut suite, filter.as_deref()).await;
+        debug::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
         clients::run(&mut suite, filter.as_deref()).await;

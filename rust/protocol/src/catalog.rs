@@ -11,8 +11,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    capture, docs, editor, files, history, log, node, perf, play, project, resource, runs, scene,
-    script, session, signal, source, toolsets, tree, workspace,
+    capture, debug, docs, editor, files, history, log, node, perf, play, project, resource, runs,
+    scene, script, session, signal, source, toolsets, tree, workspace,
 };
 use crate::{ErrorBody, errors};
 
@@ -45,6 +45,7 @@ pub trait Command: DeserializeOwned + JsonSchema {
 pub enum Toolset {
     Core,
     Play,
+    Debug,
     Nodes,
     Signals,
     Scripts,
@@ -61,6 +62,7 @@ impl Toolset {
     pub const ALL: &[Toolset] = &[
         Toolset::Core,
         Toolset::Play,
+        Toolset::Debug,
         Toolset::Nodes,
         Toolset::Signals,
         Toolset::Scripts,
@@ -80,6 +82,7 @@ impl Toolset {
         match self {
             Toolset::Core => "core",
             Toolset::Play => "play",
+            Toolset::Debug => "debug",
             Toolset::Nodes => "nodes",
             Toolset::Signals => "signals",
             Toolset::Scripts => "scripts",
@@ -97,6 +100,9 @@ impl Toolset {
         match self {
             Toolset::Core => "build scenes, write scripts, run the game, see it, read its output",
             Toolset::Play => "inspect and drive the running game",
+            Toolset::Debug => {
+                "breakpoints, stack, variables and stepping in the running game's scripts"
+            }
             Toolset::Nodes => "read, find, duplicate, rename, move, instance and group nodes",
             Toolset::Signals => "list, connect and disconnect signals",
             Toolset::Scripts => "read, patch and validate GDScript",
@@ -298,6 +304,11 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<play::GameResume>(),
     spec::<play::GameStep>(),
     spec::<play::GameUi>(),
+    spec::<debug::SetBreakpoint>(),
+    spec::<debug::ClearBreakpoints>(),
+    spec::<debug::DebugState>(),
+    spec::<debug::DebugStep>(),
+    spec::<debug::DebugEval>(),
     spec::<capture::GetScreenshot>(),
     spec::<log::GetEditorLog>(),
     spec::<history::Undo>(),

@@ -5,6 +5,7 @@
 //! right the first time, and nothing more.
 
 pub mod capture;
+pub mod debug;
 pub mod docs;
 pub mod editor;
 pub mod files;
