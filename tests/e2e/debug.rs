@@ -2,7 +2,8 @@
 //! adds to its copy of the sample project: a breakpoint in a function called
 //! in a loop, the stack and variables where it stops, expressions, continue
 //! and step over, a breakpoint set in a game already running, a runtime
-//! error that stops the game, and every error code.
+//! error that stops the game, every error code, and a game started with the
+//! editor's Play button.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -55,12 +56,18 @@ func broken(d: Dictionary) -> int:
 	return d[key].size()
 "#;
 
+/// A tool script that presses Play the way the editor's button does.
+const PRESS_PLAY_GD: &str = "@tool\nextends Node\n\n\nfunc _ready() -> void:\n\tif Engine.is_editor_hint():\n\t\tEditorInterface.play_custom_scene.call_deferred(\"res://e2e_debug/loop.tscn\")\n";
+const PRESS_PLAY_TSCN: &str = "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"res://e2e_debug/press_play.gd\" id=\"1\"]\n\n[node name=\"Press\" type=\"Node\"]\nscript = ExtResource(\"1\")\n";
+
 const LOOP_TSCN: &str = "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"res://e2e_debug/loop.gd\" id=\"1\"]\n\n[node name=\"Loop\" type=\"Node\"]\nscript = ExtResource(\"1\")\n";
 
 fn prepare(project: &std::path::Path) -> Result<(), String> {
     let dir = project.join("e2e_debug");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("loop.gd"), LOOP_GD).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("press_play.gd"), PRESS_PLAY_GD).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("press_play.tscn"), PRESS_PLAY_TSCN).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("loop.tscn"), LOOP_TSCN).map_err(|e| e.to_string())
 }
 
@@ -74,6 +81,7 @@ pub async fn run(suite: &mut crate::Suite, filter: Option<&str>) {
             ("debug_errors_without_a_game", errors_without_a_game),
             ("debug_breakpoint_stack_eval_continue_over", loop_session),
             ("debug_runtime_error_pauses_then_moves_on", runtime_error),
+            ("debug_play_button_game_stops_too", play_button),
         ],
     )
     .await;
@@ -167,6 +175,14 @@ test_fn!(loop_session, |f| {
         .call_ok("debug_eval", json!({"expression": "n * 10 + total"}))
         .await?;
     ensure!(v["value"] == 10, "{v}");
+    // The frame's `self` is the base: its properties and methods are names.
+    let v = f
+        .call_ok(
+            "debug_eval",
+            json!({"expression": "str(name, get_child_count(), n)"}),
+        )
+        .await?;
+    ensure!(v["value"] == "Loop01", "{v}");
     let e = f
         .fails(
             "debug_eval",
@@ -272,5 +288,39 @@ test_fn!(runtime_error, |f| {
     f.call_ok("stop_project", json!({})).await?;
     let s = f.call_ok("debug_state", json!({})).await?;
     ensure!(s["game"] == "none", "{s}");
+    Ok(())
+});
+
+test_fn!(play_button, |f| {
+    f.call_ok(
+        "set_breakpoint",
+        json!({"script_path": SCRIPT, "line": IN_TWICE}),
+    )
+    .await?;
+    f.call_ok(
+        "open_scene",
+        json!({"scene_path": "res://e2e_debug/press_play.tscn"}),
+    )
+    .await?;
+    let s = until_paused(f, Duration::from_secs(15)).await?;
+    ensure!(
+        s["reason"] == "breakpoint"
+            && top(&s) == (json!(SCRIPT), json!(IN_TWICE), json!("twice"))
+            && s["frame"]["locals"]["n"] == 1,
+        "{s}"
+    );
+    let v = f
+        .call_ok("debug_eval", json!({"expression": "n + 1"}))
+        .await?;
+    ensure!(v["value"] == 2, "{v}");
+    f.call_ok("clear_breakpoints", json!({})).await?;
+    f.call_ok("debug_step", json!({"mode": "continue"})).await?;
+    f.call_ok("stop_project", json!({})).await?;
+    f.call_ok(
+        "close_scene",
+        json!({"scene_path": "res://e2e_debug/press_play.tscn"}),
+    )
+    .await
+    .ok();
     Ok(())
 });

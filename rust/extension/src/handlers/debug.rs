@@ -181,9 +181,37 @@ pub fn debug_eval(ctx: &mut Ctx, p: DebugEval) -> Result<Answer<Evaluated>, Erro
     let run_id = running_game(ctx)?;
     paused(ctx)?;
     let debugger = ctx.debugger.clone().ok_or_else(not_running)?;
-    let id = request(&debugger, &p, false)?;
+    // The engine names a frame's `self` only in its own listing of the
+    // frame's variables: ask for it, then for a reply that comes after it.
+    let frame = i64::from(p.frame.unwrap_or(0));
+    debugger
+        .bind()
+        .send_to_game("get_stack_frame_vars", &varray![frame]);
+    let ping = send_op(&debugger, "ping", serde_json::Value::Null, false)?;
+    let mut eval: Option<i64> = None;
     Ok(Answer::Later {
-        poll: Box::new(move || reply::<Evaluated>(&debugger, id, DebugEval::NAME, run_id)),
+        poll: Box::new(move || {
+            if let Some(id) = eval {
+                return reply::<Evaluated>(&debugger, id, DebugEval::NAME, run_id);
+            }
+            let pinged = debugger.clone().bind_mut().take_reply(ping).is_some();
+            if !pinged {
+                return (!debugger.bind().game_connected()).then(|| Err(not_running()));
+            }
+            let params = FrameEval {
+                expression: p.expression.clone(),
+                frame: p.frame,
+                self_id: debugger.bind().frame_self.get(),
+            };
+            let sent = serde_json::to_value(&params)
+                .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))
+                .and_then(|v| send_op(&debugger, DebugEval::NAME, v, false));
+            match sent {
+                Ok(id) => eval = Some(id),
+                Err(e) => return Some(Err(e)),
+            }
+            None
+        }),
         waiting_for: "the game to evaluate",
     })
 }
@@ -283,16 +311,27 @@ impl Ask {
     }
 }
 
-/// Sends a request to the game's agent; its id.
+/// Sends a command's request to the game's agent; its id.
 fn request<P: Command + Serialize>(
     debugger: &Gd<GodotMcpDebugger>,
     params: &P,
     direct: bool,
 ) -> Result<i64, ErrorBody> {
+    let params = serde_json::to_value(params)
+        .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
+    send_op(debugger, P::NAME, params, direct)
+}
+
+/// Sends `op` to the game's agent; the request's id.
+fn send_op(
+    debugger: &Gd<GodotMcpDebugger>,
+    op: &str,
+    params: serde_json::Value,
+    direct: bool,
+) -> Result<i64, ErrorBody> {
     let text = serde_json::to_string(&GameRequest {
-        op: P::NAME.to_owned(),
-        params: serde_json::to_value(params)
-            .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?,
+        op: op.to_owned(),
+        params,
     })
     .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
     let id = next_id();

@@ -10,7 +10,7 @@
 use godot::classes::{Engine, Expression, ScriptBacktrace};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::debug::{
-    DebugEval, DebugState, Evaluated, SHOWN_ITEMS, Snapshot, Variables,
+    DebugState, Evaluated, FrameEval, SHOWN_ITEMS, Snapshot, Variables,
 };
 use godot_mcp_protocol::commands::runs::StackFrame;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
@@ -112,9 +112,10 @@ pub fn state(p: DebugState, frozen: bool) -> Result<Snapshot, ErrorBody> {
     })
 }
 
-/// Evaluates an Expression whose names are the frame's locals, members and
-/// globals (in that order of precedence) and the engine's singletons.
-pub fn eval(p: DebugEval) -> Result<Evaluated, ErrorBody> {
+/// Evaluates an Expression on the frame's `self`, whose names are the
+/// frame's locals, members and globals (in that order of precedence) and
+/// the engine's singletons, as the editor's Evaluator does.
+pub fn eval(p: FrameEval) -> Result<Evaluated, ErrorBody> {
     let b = backtrace().ok_or_else(|| {
         ErrorBody::new(
             ErrorCode::NotPaused,
@@ -161,11 +162,14 @@ pub fn eval(p: DebugEval) -> Result<Evaluated, ErrorBody> {
     {
         return Err(bad(expression.get_error_text().to_string()));
     }
-    let value = expression
-        .execute_ex()
-        .inputs(&inputs)
-        .show_error(false)
-        .done();
+    let base = p
+        .self_id
+        .and_then(|id| Gd::<Object>::try_from_instance_id(InstanceId::from_i64(id)).ok());
+    let mut run = expression.execute_ex().inputs(&inputs).show_error(false);
+    if let Some(base) = &base {
+        run = run.base_instance(base);
+    }
+    let value = run.done();
     if expression.has_execute_failed() {
         return Err(bad(expression.get_error_text().to_string()));
     }

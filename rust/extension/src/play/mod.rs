@@ -250,6 +250,7 @@ fn handle(id: i64, text: &str) -> Option<GameAnswer> {
             .and_then(|p| debug::state(p, with_clock(|c| c.frozen()).unwrap_or(false)))
             .and_then(encode),
         "debug_eval" => parse(params).and_then(debug::eval).and_then(encode),
+        "ping" => Ok(Value::Null),
         "game_step" => {
             let started = parse(params)
                 .and_then(|p| with_clock(|c| c.step(id, p)).unwrap_or_else(|| Err(no_agent())));

@@ -143,6 +143,18 @@ command!(
     output = Evaluated
 );
 
+/// What the editor asks the game's agent to evaluate: a debug_eval, with
+/// the frame's `self`, which only the engine's own frame listing names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameEval {
+    pub expression: String,
+    #[serde(default)]
+    pub frame: Option<u32>,
+    /// Instance id of the frame's `self`, if it has one.
+    #[serde(default)]
+    pub self_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluated {
     pub frame: u32,
