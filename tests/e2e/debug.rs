@@ -54,6 +54,9 @@ func _process(_delta: float) -> void:
 func broken(d: Dictionary) -> int:
 	var key := "missing"
 	return d[key].size()
+
+
+var big := range(50)
 "#;
 
 /// A tool script that presses Play the way the editor's button does.
@@ -167,6 +170,12 @@ test_fn!(loop_session, |f| {
     );
     ensure!(s["frame"]["locals"]["n"] == 1, "n is not 1: {s}");
     ensure!(s["frame"]["members"]["total"] == 0, "{s}");
+    // A long collection is cut short, with its count.
+    let big = &s["frame"]["members"]["big"];
+    ensure!(
+        big["count"] == 50 && big["first"].as_array().map(Vec::len) == Some(20),
+        "{big}"
+    );
     // The caller's frame has its own locals.
     let outer = f.call_ok("debug_state", json!({"frame": 1})).await?;
     ensure!(outer["frame"]["locals"]["i"] == 0, "{outer}");
