@@ -84,7 +84,7 @@ pub async fn run(suite: &mut crate::Suite, filter: Option<&str>) {
             ("debug_errors_without_a_game", errors_without_a_game),
             ("debug_breakpoint_stack_eval_continue_over", loop_session),
             ("debug_runtime_error_pauses_then_moves_on", runtime_error),
-            ("debug_play_button_game_stops_too", play_button),
+            ("debug_stops_a_game_started_by_the_run_button", play_button),
         ],
     )
     .await;
