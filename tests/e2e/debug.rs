@@ -218,6 +218,12 @@ test_fn!(loop_session, |f| {
     );
     ensure!(top(&over).1 == json!(IN_TWICE + 1), "{over}");
     ensure!(over["frame"]["locals"]["doubled"] == 4, "{over}");
+    // Out: back in the caller.
+    let out = f.call_ok("debug_step", json!({"mode": "out"})).await?;
+    ensure!(
+        out["game"] == "paused" && out["reason"] == "step" && top(&out).2 == "_ready",
+        "{out}"
+    );
 
     // Without breakpoints the game finishes the loop and prints its result.
     let cleared = f.call_ok("clear_breakpoints", json!({})).await?;
