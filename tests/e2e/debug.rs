@@ -151,6 +151,11 @@ test_fn!(loop_session, |f| {
         set["breakpoints"] == json!([{"script": SCRIPT, "line": IN_TWICE}]),
         "{set}"
     );
+    // The editor logs nothing about it.
+    let log = f
+        .call_ok("get_editor_log", json!({"level": "error"}))
+        .await?;
+    ensure!(!log.to_string().contains(SCRIPT), "{log}");
     // Kept by the editor with no game running.
     let s = f.call_ok("debug_state", json!({})).await?;
     ensure!(s["breakpoints"] == set["breakpoints"], "{s}");

@@ -59,14 +59,7 @@ pub fn set_breakpoint(_: &mut Ctx, p: SetBreakpoint) -> Result<Breakpoints, Erro
         .and_then(|r| r.try_cast::<Script>().ok())
         .ok_or_else(|| errors::script_not_found(&path))?;
     let enabled = p.enabled.unwrap_or(true);
-    debugger_node()?.emit_signal(
-        "breakpoint_set_in_tree",
-        &[
-            script.to_variant(),
-            (i64::from(p.line) - 1).to_variant(),
-            enabled.to_variant(),
-        ],
-    );
+    toggle(&mut debugger_node()?, &script.upcast(), p.line, enabled);
     let list = list();
     let has = list.iter().any(|b| b.script == path && b.line == p.line);
     if has != enabled {
@@ -91,14 +84,7 @@ pub fn clear_breakpoints(_: &mut Ctx, p: ClearBreakpoints) -> Result<Breakpoints
             let path = script_file(&input)?;
             for b in list().into_iter().filter(|b| b.script == path) {
                 if let Some(script) = ResourceLoader::singleton().load(&path) {
-                    node.emit_signal(
-                        "breakpoint_set_in_tree",
-                        &[
-                            script.to_variant(),
-                            (i64::from(b.line) - 1).to_variant(),
-                            false.to_variant(),
-                        ],
-                    );
+                    toggle(&mut node, &script, b.line, false);
                 }
             }
         }
@@ -358,6 +344,25 @@ fn reply<T: DeserializeOwned>(
             format!("the game ended before answering {op}"),
         ))
     })
+}
+
+/// Sets or removes a breakpoint as the debugger panel's list does. For a
+/// script it never opened, the script editor looks up a cached state that
+/// is not there and logs an error about it: that lookup is kept quiet, and
+/// the caller checks the outcome in the breakpoint list instead.
+fn toggle(node: &mut Gd<Node>, script: &Gd<godot::classes::Resource>, line: u32, enabled: bool) {
+    let mut engine = godot::classes::Engine::singleton();
+    let printing = engine.is_printing_error_messages();
+    engine.set_print_error_messages(false);
+    node.emit_signal(
+        "breakpoint_set_in_tree",
+        &[
+            script.to_variant(),
+            (i64::from(line) - 1).to_variant(),
+            enabled.to_variant(),
+        ],
+    );
+    engine.set_print_error_messages(printing);
 }
 
 /// Refuses a game that is not stopped in the debugger.
