@@ -7,6 +7,7 @@
 mod authoring;
 mod clients;
 mod context;
+mod debug;
 mod durability;
 mod foundation;
 mod game;
@@ -127,6 +128,7 @@ fn main() {
         reliability::run(&mut suite, filter.as_deref()).await;
         game::run(&mut suite, filter.as_deref()).await;
         play::run(&mut suite, filter.as_deref()).await;
+        debug::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
         clients::run(&mut suite, filter.as_deref()).await;

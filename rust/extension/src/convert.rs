@@ -442,6 +442,41 @@ pub fn to_json(v: &Variant) -> Value {
     }
 }
 
+/// [`to_json`] with long collections cut short at `shown` items, at every
+/// depth, each with its full count (see `commands::debug::capped`).
+pub fn to_json_capped(v: &Variant, shown: usize) -> Value {
+    let ty = v.get_type();
+    if ty == VariantType::DICTIONARY
+        && let Ok(d) = v.try_to::<VarDictionary>()
+    {
+        let items: Map<String, Value> = d
+            .iter_shared()
+            .take(shown)
+            .map(|(k, x)| (k.stringify().to_string(), to_json_capped(&x, shown)))
+            .collect();
+        return cut(Value::Object(items), d.len(), shown);
+    }
+    if ty == VariantType::ARRAY
+        && let Ok(a) = v.try_to::<VarArray>()
+    {
+        let items: Vec<Value> = a
+            .iter_shared()
+            .take(shown)
+            .map(|x| to_json_capped(&x, shown))
+            .collect();
+        return cut(Value::Array(items), a.len(), shown);
+    }
+    to_json(v)
+}
+
+fn cut(first: Value, count: usize, shown: usize) -> Value {
+    if count > shown {
+        godot_mcp_protocol::commands::debug::capped(first, count)
+    } else {
+        first
+    }
+}
+
 fn object_json(v: &Variant) -> Value {
     let Ok(object) = v.try_to::<Gd<Object>>() else {
         return Value::Null;

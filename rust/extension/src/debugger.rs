@@ -43,6 +43,9 @@ pub struct GodotMcpDebugger {
     link: Option<GameLink>,
     /// Holds answered since the count was last read (a frozen start is one).
     pub holds: u64,
+    /// The instance id of `self` in the last frame whose variables the game
+    /// listed (the engine's `stack_frame_vars`), if it had one.
+    pub frame_self: Rc<std::cell::Cell<Option<i64>>>,
     /// Sessions listened to, with the callable connected to each.
     listening: Vec<(InstanceId, Callable)>,
     base: Base<EditorDebuggerPlugin>,
@@ -158,9 +161,12 @@ impl GodotMcpDebugger {
                 continue;
             }
             let runs = Rc::clone(&self.runs);
+            let frame_self = Rc::clone(&self.frame_self);
             let callable = Callable::from_fn("godot_mcp_debug_data", move |args: &[&Variant]| {
                 if let [name, data] = args {
-                    on_debug_data(&runs, &name.to_string(), data);
+                    let name = name.to_string();
+                    note_frame_self(&frame_self, &name, data);
+                    on_debug_data(&runs, &name, data);
                 }
                 Variant::nil()
             });
@@ -178,6 +184,32 @@ impl GodotMcpDebugger {
                 session.disconnect(DEBUG_DATA, &callable);
             }
         }
+    }
+}
+
+/// Follows the engine's listing of a frame's variables: `stack_frame_vars`
+/// starts it, then each `stack_frame_var` is `[name, kind, type, value]`
+/// (kind 1 a member), `self` first among the members, its value the
+/// object's id as the editor decodes it.
+fn note_frame_self(cell: &std::cell::Cell<Option<i64>>, name: &str, data: &Variant) {
+    match name {
+        "stack_frame_vars" => cell.set(None),
+        "stack_frame_var" => {
+            let Ok(data) = data.try_to::<VarArray>() else {
+                return;
+            };
+            let is_self = data.get(0).is_some_and(|n| n.to_string() == "self")
+                && data.get(1).and_then(|k| k.try_to::<i64>().ok()) == Some(1);
+            if let Some(Ok(mut object)) = data
+                .get(3)
+                .filter(|_| is_self)
+                .map(|v| v.try_to::<Gd<Object>>())
+                && object.has_method("get_object_id")
+            {
+                cell.set(object.call("get_object_id", &[]).try_to::<i64>().ok());
+            }
+        }
+        _ => {}
     }
 }
 

@@ -397,6 +397,8 @@ pub struct Runs {
     next_id: u64,
     /// Replies to screenshot requests not yet collected.
     pub shots: Shots,
+    /// Stops in the script debugger so far, in any run.
+    pub breaks: u64,
 }
 
 impl Runs {
@@ -436,6 +438,9 @@ impl Runs {
             return;
         }
         if let Some(run) = self.runs.back_mut().filter(|r| !r.state.ended()) {
+            if matches!(message, Message::Paused(_)) {
+                self.breaks += 1;
+            }
             run.apply(message);
         }
     }

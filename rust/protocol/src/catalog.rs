@@ -11,8 +11,9 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::commands::{
-    animation, capture, docs, editor, files, history, log, node, perf, play, project, resource,
-    runs, scene, script, session, shader, signal, source, tiles, toolsets, tree, ui, workspace,
+    animation, capture, debug, docs, editor, files, history, log, node, perf, play, project,
+    resource, runs, scene, script, session, shader, signal, source, tiles, toolsets, tree, ui,
+    workspace,
 };
 use crate::{ErrorBody, errors};
 
@@ -45,6 +46,7 @@ pub trait Command: DeserializeOwned + JsonSchema {
 pub enum Toolset {
     Core,
     Play,
+    Debug,
     Nodes,
     Signals,
     Scripts,
@@ -65,6 +67,7 @@ impl Toolset {
     pub const ALL: &[Toolset] = &[
         Toolset::Core,
         Toolset::Play,
+        Toolset::Debug,
         Toolset::Nodes,
         Toolset::Signals,
         Toolset::Scripts,
@@ -88,6 +91,7 @@ impl Toolset {
         match self {
             Toolset::Core => "core",
             Toolset::Play => "play",
+            Toolset::Debug => "debug",
             Toolset::Nodes => "nodes",
             Toolset::Signals => "signals",
             Toolset::Scripts => "scripts",
@@ -109,6 +113,9 @@ impl Toolset {
         match self {
             Toolset::Core => "build scenes, write scripts, run the game, see it, read its output",
             Toolset::Play => "inspect and drive the running game",
+            Toolset::Debug => {
+                "breakpoints, stack, variables and stepping in the running game's scripts"
+            }
             Toolset::Nodes => "read, find, duplicate, rename, move, instance and group nodes",
             Toolset::Signals => "list, connect and disconnect signals",
             Toolset::Scripts => "read, patch and validate GDScript",
@@ -324,6 +331,11 @@ pub static CATALOG: &[CommandSpec] = &[
     spec::<play::GameResume>(),
     spec::<play::GameStep>(),
     spec::<play::GameUi>(),
+    spec::<debug::SetBreakpoint>(),
+    spec::<debug::ClearBreakpoints>(),
+    spec::<debug::DebugState>(),
+    spec::<debug::DebugStep>(),
+    spec::<debug::DebugEval>(),
     spec::<capture::GetScreenshot>(),
     spec::<log::GetEditorLog>(),
     spec::<history::Undo>(),

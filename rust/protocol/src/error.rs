@@ -41,6 +41,8 @@ pub enum ErrorCode {
     ExpressionError,
     /// No game is running (or it ended) for a game_* call.
     GameNotRunning,
+    /// The game is not paused in the script debugger.
+    NotPaused,
     /// The class does not exist in ClassDB.
     UnknownClass,
     /// The class exists but is not a Resource, or is abstract.

@@ -7,6 +7,7 @@
 
 mod animation;
 mod capture;
+mod debug;
 mod docs;
 mod editor;
 pub use editor::godot_version;
@@ -156,6 +157,11 @@ pub fn router() -> &'static Router<Ctx> {
             .later(play::game_resume, play::ANSWER_TIMEOUT)
             .later(play::game_step, play::STEP_TIMEOUT)
             .later(play::game_ui, play::ANSWER_TIMEOUT)
+            .now(debug::set_breakpoint)
+            .now(debug::clear_breakpoints)
+            .later(debug::debug_state, debug::DEBUG_TIMEOUT)
+            .later(debug::debug_step, debug::DEBUG_TIMEOUT)
+            .later(debug::debug_eval, debug::DEBUG_TIMEOUT)
             .later(capture::get_screenshot, capture::CAPTURE_TIMEOUT)
             .now(log::get_editor_log)
             .now(history::undo)

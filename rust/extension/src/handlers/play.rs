@@ -76,6 +76,13 @@ pub fn game_step(ctx: &mut Ctx, p: GameStep) -> Result<Answer<Played<Stepped>>, 
     forward(ctx, p, None)
 }
 
+/// A fresh id for a request to the game's agent.
+pub(super) fn next_id() -> i64 {
+    let id = NEXT_ID.get();
+    NEXT_ID.set(id + 1);
+    id
+}
+
 /// Sends the call to the game (after the engine's suspend change, if any)
 /// and answers with the game's reply.
 fn forward<P, T>(
@@ -97,8 +104,7 @@ where
     };
     let text = serde_json::to_string(&request)
         .map_err(|e| ErrorBody::new(ErrorCode::InternalError, e.to_string()))?;
-    let id = NEXT_ID.get();
-    NEXT_ID.set(id + 1);
+    let id = next_id();
     // Calls that leave the game's time alone take the direct link; pause,
     // resume and steps go with the engine's suspend over the debugger
     // channel, which is also the only one a game stopped at an error reads.
@@ -151,7 +157,11 @@ where
     })
 }
 
-fn decode<T: DeserializeOwned>(op: &str, run_id: u64, text: &str) -> Result<Played<T>, ErrorBody> {
+pub(super) fn decode<T: DeserializeOwned>(
+    op: &str,
+    run_id: u64,
+    text: &str,
+) -> Result<Played<T>, ErrorBody> {
     let answer: GameAnswer = serde_json::from_str(text).map_err(|e| {
         ErrorBody::new(
             ErrorCode::InternalError,
@@ -181,7 +191,7 @@ fn ended_how(run: &godot_mcp_protocol::commands::runs::RunSummary) -> String {
 }
 
 /// The run id of the game that plays now.
-fn running_game(ctx: &Ctx) -> Result<u64, ErrorBody> {
+pub(super) fn running_game(ctx: &Ctx) -> Result<u64, ErrorBody> {
     let connected = ctx
         .debugger
         .as_ref()
@@ -193,7 +203,7 @@ fn running_game(ctx: &Ctx) -> Result<u64, ErrorBody> {
     }
 }
 
-fn not_running() -> ErrorBody {
+pub(super) fn not_running() -> ErrorBody {
     ErrorBody::new(ErrorCode::GameNotRunning, "no game is running")
         .with_hint("start one with run_project (frozen: true to set it up before it moves)")
 }

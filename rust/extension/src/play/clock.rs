@@ -90,6 +90,11 @@ impl Clock {
         .apply();
     }
 
+    /// Frozen by the play-test tools.
+    pub fn frozen(&self) -> bool {
+        self.frozen
+    }
+
     /// Frozen with nothing due: the main loop may wait for requests.
     pub fn idle_frozen(&self) -> bool {
         self.frozen && self.step.is_none()

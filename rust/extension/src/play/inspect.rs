@@ -387,7 +387,7 @@ pub struct Expr {
 }
 
 /// Engine singletons and autoloads, by name.
-fn globals() -> (PackedStringArray, VarArray) {
+pub(super) fn globals() -> (PackedStringArray, VarArray) {
     let mut names = PackedStringArray::new();
     let mut values = VarArray::new();
     let engine = godot::classes::Engine::singleton();

@@ -1,5 +1,6 @@
 //! The extension's agent inside a running game: it answers the play-test
-//! tools (`game_*`) over Godot's own debugger channel.
+//! tools (`game_*`) and reads a game stopped in the script debugger for the
+//! debug tools ([`debug`]) over Godot's own debugger channel.
 //!
 //! A game the editor started is connected to the editor's debugger. The
 //! agent registers a message capture (`godot_mcp`) with `EngineDebugger`,
@@ -37,6 +38,7 @@
 //! iteration, exact in count but paced by the clock (`fixed_rate: false`).
 
 mod clock;
+mod debug;
 mod input;
 mod inspect;
 mod link;
@@ -244,6 +246,11 @@ fn handle(id: i64, text: &str) -> Option<GameAnswer> {
         "game_resume" => with_clock(|c| c.resume())
             .ok_or_else(no_agent)
             .and_then(encode),
+        "debug_state" => parse(params)
+            .and_then(|p| debug::state(p, with_clock(|c| c.frozen()).unwrap_or(false)))
+            .and_then(encode),
+        "debug_eval" => parse(params).and_then(debug::eval).and_then(encode),
+        "ping" => Ok(Value::Null),
         "game_step" => {
             let started = parse(params)
                 .and_then(|p| with_clock(|c| c.step(id, p)).unwrap_or_else(|| Err(no_agent())));

@@ -6,6 +6,7 @@
 
 pub mod animation;
 pub mod capture;
+pub mod debug;
 pub mod docs;
 pub mod editor;
 pub mod files;
