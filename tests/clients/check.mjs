@@ -67,7 +67,11 @@ for (const [name, extra] of Object.entries(selections)) {
     const a = tool.annotations ?? {};
     const complete =
       typeof a.title === "string" && a.title.length > 0 &&
-      [a.readOnlyHint, a.destructiveHint, a.idempotentHint].every((h) => typeof h === "boolean") &&
+      typeof a.readOnlyHint === "boolean" &&
+      // Meaningful only for tools that change something (MCP spec).
+      (a.readOnlyHint
+        ? a.destructiveHint === undefined && a.idempotentHint === undefined
+        : [a.destructiveHint, a.idempotentHint].every((h) => typeof h === "boolean")) &&
       a.openWorldHint === false;
     if (!complete) check(false, `${name}: ${tool.name} annotations ${JSON.stringify(a)}`);
     if (name === "read-only" && a.readOnlyHint !== true) check(false, `read-only lists ${tool.name}`);

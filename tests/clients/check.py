@@ -56,7 +56,13 @@ async def listing(mode):
                 complete = (
                     a is not None
                     and bool(a.title)
-                    and None not in (a.read_only_hint, a.destructive_hint, a.idempotent_hint)
+                    and a.read_only_hint is not None
+                    # Meaningful only for tools that change something (MCP spec).
+                    and (
+                        (a.destructive_hint, a.idempotent_hint) == (None, None)
+                        if a.read_only_hint
+                        else None not in (a.destructive_hint, a.idempotent_hint)
+                    )
                     and a.open_world_hint is False
                 )
                 if not complete:
