@@ -67,6 +67,30 @@ fn other_settings(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Temporary files of a save in the project's top folder and `torn/`:
+/// Godot's `<file>-XXXXXX` and ours `.<file>.<pid>.tmp`.
+fn leftovers(project: &Path) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    for folder in [project.to_path_buf(), project.join("torn")] {
+        for entry in std::fs::read_dir(&folder)
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let godots = name.rsplit_once('-').is_some_and(|(base, tail)| {
+                tail.len() == 6
+                    && [".tscn", ".godot", ".gd", ".txt"]
+                        .iter()
+                        .any(|e| base.ends_with(e))
+            });
+            if godots || name.ends_with(".tmp") {
+                found.push(name);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// A tiny deterministic generator: trials vary, runs repeat.
 struct Lcg(u64);
 
@@ -180,6 +204,13 @@ async fn kill_trials() -> Result<String, String> {
             read(&project, "res://project.godot")?,
         ];
         let (mut editor, mcp) = ready_editor(&project, trial).await?;
+        // What the previous kill left, the editor that starts next removes.
+        let left = leftovers(&project)?;
+        ensure!(
+            left.is_empty(),
+            "after trial {}'s kill, temporary files left: {left:?}",
+            trial - 1
+        );
         let delay = Duration::from_millis(random.below(window.as_millis() as u64 + 1));
         delays.push(delay.as_millis());
         tokio::select! {
@@ -242,33 +273,16 @@ async fn kill_trials() -> Result<String, String> {
             );
             kept[3].1 += 1;
         }
-        let mut leftovers = Vec::new();
-        for folder in [&project, &dir] {
-            for entry in std::fs::read_dir(folder)
-                .map_err(|e| e.to_string())?
-                .flatten()
-            {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let temporary = name.ends_with(".tmp")
-                    || name.rsplit_once('-').is_some_and(|(base, tail)| {
-                        tail.len() == 6
-                            && (base.ends_with(".tscn")
-                                || base.ends_with(".godot")
-                                || base.ends_with(".gd")
-                                || base.ends_with(".txt"))
-                    })
-                    || name.starts_with(".godot-mcp-");
-                if temporary {
-                    leftovers.push(name);
-                }
-            }
-        }
-        ensure!(
-            leftovers.is_empty(),
-            "{}",
-            at(&format!("temporary files left: {leftovers:?}"))
-        );
     }
+
+    let (mut editor, mcp) = ready_editor(&project, TRIALS + 1).await?;
+    let left = leftovers(&project)?;
+    mcp.close().await;
+    editor.kill();
+    ensure!(
+        left.is_empty(),
+        "after the last kill, temporary files left: {left:?}"
+    );
 
     // Whatever is on disk now loads in Godot.
     let log = project.join("torn-load.log");

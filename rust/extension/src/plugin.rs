@@ -45,6 +45,8 @@ struct Running {
     ctx: Ctx,
     watch: Watch,
     discovery_file: Option<PathBuf>,
+    /// Removes what saves killed earlier left behind; joined before unload.
+    sweep: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
@@ -54,6 +56,9 @@ impl Running {
         }
         self.watch.stop();
         self.server.stop();
+        if let Some(sweep) = self.sweep.take() {
+            let _ = sweep.join();
+        }
         if let Some(file) = self.discovery_file.take() {
             let _ = std::fs::remove_file(file);
         }
@@ -210,7 +215,24 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
         },
         watch: Watch::start(),
         discovery_file,
+        sweep: start_sweep(),
     })
+}
+
+/// Sweeps the project off the main thread: a big project takes a while.
+fn start_sweep() -> Option<std::thread::JoinHandle<()>> {
+    let root = handlers::project_root();
+    std::thread::Builder::new()
+        .name("godot-mcp sweep".into())
+        .spawn(move || {
+            for path in handlers::leftovers::sweep(&root) {
+                eprintln!(
+                    "godot-mcp: removed {}, left by a save that was killed",
+                    path.display()
+                );
+            }
+        })
+        .ok()
 }
 
 fn pace() -> Pace {

@@ -13,6 +13,7 @@ mod editor;
 pub use editor::godot_version;
 mod files;
 mod history;
+pub mod leftovers;
 mod log;
 mod node;
 mod perf;
