@@ -133,7 +133,8 @@ fn folder(path: &str) -> Option<String> {
     (dir.len() > "res:/".len()).then(|| format!("{dir}/"))
 }
 
-fn strings(list: &Value) -> Vec<String> {
+/// The strings of a JSON array; anything else is none.
+pub fn strings(list: &Value) -> Vec<String> {
     list.as_array()
         .map(|a| {
             a.iter()

@@ -3,10 +3,11 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Args, input_actions};
 use crate::ask::Ask;
+use crate::complete::strings;
 
 /// What each gameplay prompt asks to build.
 fn spec(name: &str, kind: Option<&str>) -> String {
@@ -82,13 +83,13 @@ pub async fn render(ask: &Ask, name: &str, args: &Args) -> String {
         info["main_scene"].as_str().unwrap_or("(none)")
     );
     let _ = write!(out, "\nInput actions:\n{}\n", input_actions(ask).await);
-    let autoloads = names(&info["autoloads"]);
+    let autoloads = strings(&info["autoloads"]);
     if !autoloads.is_empty() {
         let _ = writeln!(out, "\nAutoloads: {}", autoloads.join(", "));
     }
-    let players: Vec<String> = names(&info["scenes"])
+    let players: Vec<String> = strings(&info["scenes"])
         .into_iter()
-        .chain(names(&info["scripts"]))
+        .chain(strings(&info["scripts"]))
         .filter(|p| p.to_lowercase().contains("player"))
         .collect();
     if players.is_empty() {
@@ -108,19 +109,9 @@ pub async fn render(ask: &Ask, name: &str, args: &Args) -> String {
             }
         }
     }
-    let scenes = names(&info["scenes"]);
+    let scenes = strings(&info["scenes"]);
     if !scenes.is_empty() {
         let _ = writeln!(out, "\nScenes: {}", scenes.join(", "));
     }
     out
-}
-
-fn names(list: &Value) -> Vec<String> {
-    list.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
