@@ -93,7 +93,7 @@ async fn idle_cpu(editor: &Editor, rounds: u32, report: &mut Report) -> Result {
             .await
             .map_err(|e| e.to_string())?;
         raw_call(&mut raw, "get_performance", json!({"reset": true})).await?;
-        // Past the second of short sleeps that follows any call.
+        // Past the frames right after the call.
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         let before = cpu_ticks(pid)?;
         tokio::time::sleep(window).await;
@@ -118,7 +118,7 @@ async fn idle_cpu(editor: &Editor, rounds: u32, report: &mut Report) -> Result {
             "over_no_client_pts": ((quiet_cpu - alone_cpu) * 10.0).round() / 10.0,
             "frame_p50_ms": frames(&quiet_frames["idle_frames"])["p50_ms"],
             "sleep_ms": sleep_ms(&quiet_frames),
-            "lingering": quiet_frames["wake"]["linger"],
+            "listening": quiet_frames["wake"]["listening"],
         }),
     );
     Ok(())

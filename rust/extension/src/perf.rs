@@ -72,6 +72,11 @@ impl FrameLog {
         }
     }
 
+    /// Records request time spent later in the same frame.
+    pub fn requests(&mut self, spent: Duration) {
+        self.requests.push(spent);
+    }
+
     /// Records the plugin's time in a frame with no request about.
     pub fn idle_overhead(&mut self, spent: Duration) {
         self.overhead.push(spent);

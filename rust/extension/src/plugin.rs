@@ -24,15 +24,11 @@ const DEFAULT_CAP: u32 = 32;
 const DEFAULT_BUDGET_MS: u64 = 4;
 /// How long an edit waits for an import to finish, unless `GODOT_MCP_IMPORT_WAIT_MS` says otherwise.
 const DEFAULT_IMPORT_WAIT_MS: u64 = 10_000;
-/// Sleep between frames while requests arrive, unless `GODOT_MCP_AWAKE_SLEEP_US` says otherwise.
+/// The engine's sleep between frames while the plugin works or listens, unless
+/// `GODOT_MCP_AWAKE_SLEEP_US` says otherwise.
 const DEFAULT_AWAKE_SLEEP_US: u64 = 250;
-/// Quiet time before the awake sleep gives way, unless `GODOT_MCP_AWAKE_MS` says otherwise.
-const DEFAULT_AWAKE_MS: u64 = 1_000;
-/// Sleep between calls while a client is connected, unless `GODOT_MCP_LINGER_SLEEP_US`
-/// says otherwise: chosen by measurement for the idle CPU it costs (README, "Speed").
-const DEFAULT_LINGER_SLEEP_US: u64 = 40_000;
-/// How long after a call the linger sleep lasts, unless `GODOT_MCP_LINGER_MS` says
-/// otherwise (0: not at all).
+/// How long after a call the plugin listens between frames, unless `GODOT_MCP_LINGER_MS`
+/// says otherwise (0: not at all).
 const DEFAULT_LINGER_MS: u64 = 600_000;
 /// Time per frame for checking changed scripts in the background.
 const SCRIPT_CHECK_BUDGET: Duration = Duration::from_millis(2);
@@ -113,28 +109,65 @@ impl IEditorPlugin for GodotMcpPlugin {
         let Some(running) = &mut self.running else {
             return;
         };
-        let now = Instant::now();
+        let entered = Instant::now();
         let readiness = watch::readiness();
         running.server.set_readiness(readiness);
         // Runs are settled before requests read them.
         let playing = godot::classes::EditorInterface::singleton().is_playing_scene();
         running.ctx.runs.borrow_mut().refresh(playing);
-        let drained = running
-            .dispatcher
-            .drain(&running.server.inbound, &mut running.ctx);
-        let ctx = &mut running.ctx;
-        let awake = ctx.wake.as_ref().is_some_and(|w| w.is_awake());
-        let spent = drained.worked().then(|| now.elapsed());
-        ctx.frames.frame(now, awake || drained.busy(), spent);
-        if let Some(wake) = &mut ctx.wake {
-            wake.tick(drained.busy(), running.server.clients(), now);
-        }
+        let busy = running.serve(entered, entered);
         for event in running.watch.poll(readiness) {
             running.server.broadcast(&event);
         }
         running.ctx.scripts.tick(SCRIPT_CHECK_BUDGET);
-        if !drained.busy() {
-            running.ctx.frames.idle_overhead(now.elapsed());
+        if !busy {
+            running.ctx.frames.idle_overhead(entered.elapsed());
+        }
+        running.listen(entered);
+    }
+}
+
+impl Running {
+    /// Handles what requests this frame allows; true when any were about.
+    fn serve(&mut self, entered: Instant, now: Instant) -> bool {
+        let drained = self.dispatcher.drain(&self.server.inbound, &mut self.ctx);
+        let ctx = &mut self.ctx;
+        let awake = ctx.wake.as_ref().is_some_and(|w| w.is_awake());
+        let spent = drained.worked().then(|| now.elapsed());
+        if now == entered {
+            ctx.frames.frame(now, awake || drained.busy(), spent);
+        } else if let Some(spent) = spent {
+            ctx.frames.requests(spent);
+        }
+        if let Some(wake) = &mut ctx.wake {
+            wake.tick(drained.busy(), self.server.clients(), now);
+        }
+        drained.busy()
+    }
+
+    /// Ends the frame by waiting for a request until the editor's next
+    /// frame is due, while an agent is about (see `wake`); one that arrives
+    /// is handled at once.
+    fn listen(&mut self, entered: Instant) {
+        let draws = || godot::classes::RenderingServer::singleton().has_changed();
+        let wait = self
+            .ctx
+            .wake
+            .as_mut()
+            .and_then(|w| w.listen_for(entered, draws(), Instant::now()));
+        if let Some(wait) = wait {
+            let mut select = crossbeam_channel::Select::new();
+            select.recv(&self.server.inbound);
+            let woken = select.ready_timeout(wait).is_ok();
+            if let Some(wake) = &mut self.ctx.wake {
+                wake.listened(woken);
+            }
+            if woken {
+                self.serve(entered, Instant::now());
+            }
+        }
+        if let Some(wake) = &mut self.ctx.wake {
+            wake.leave(Instant::now());
         }
     }
 }
@@ -238,9 +271,7 @@ fn start_sweep() -> Option<std::thread::JoinHandle<()>> {
 fn pace() -> Pace {
     let usec = |name, default| i64::try_from(env_number(name, default)).unwrap_or(i64::MAX);
     Pace {
-        awake_sleep_us: usec("GODOT_MCP_AWAKE_SLEEP_US", DEFAULT_AWAKE_SLEEP_US),
-        quiet: Duration::from_millis(env_number("GODOT_MCP_AWAKE_MS", DEFAULT_AWAKE_MS)),
-        linger_sleep_us: usec("GODOT_MCP_LINGER_SLEEP_US", DEFAULT_LINGER_SLEEP_US),
+        short_sleep_us: usec("GODOT_MCP_AWAKE_SLEEP_US", DEFAULT_AWAKE_SLEEP_US),
         // Zero is meaningful here: no lingering.
         linger: Duration::from_millis(
             std::env::var("GODOT_MCP_LINGER_MS")

@@ -1,18 +1,24 @@
-//! Keeps the editor awake while an agent works with it.
+//! Keeps the editor answering at once while an agent works with it.
 //!
 //! In low-processor mode the editor sleeps between frames (6.9 ms by
 //! default, 100 ms when its window is unfocused, always when headless), and
-//! a request that lands just after a frame waits out that sleep: nothing in
-//! the engine ends that sleep early on Linux (a plain `nanosleep`, resumed
-//! after signals; the Windows and macOS loops wake for window events only
-//! while accessibility is on). So the sleep itself is shortened, in two
-//! steps: while requests arrive, to almost nothing (`awake`); then, while a
-//! client stays connected and has called within the linger window, to a
-//! value short enough that the next call waits a few milliseconds and long
-//! enough that an idle editor costs next to nothing (`linger`). With no
-//! client connected the editor's own value is in force. Only the running
-//! value is changed, never the saved editor settings, and a value the
-//! editor sets meanwhile (a focus change) is the one given back.
+//! a request that lands during that sleep would wait it out: nothing in the
+//! engine ends the sleep early on Linux (a plain `nanosleep`, resumed after
+//! signals; the Windows and macOS loops wake for window events only while
+//! accessibility is on). So while a client is connected and has called
+//! within the linger window, the plugin takes the sleep over: it shortens
+//! the engine's own to almost nothing and instead waits for requests itself,
+//! at the end of its frame, until the editor's next frame is due. A request
+//! ends that wait at once and is handled in the same frame; with none, the
+//! frames keep the editor's own pace, so a quiet client costs no CPU. Frames
+//! that have work waiting (queued requests, answers due in a later frame)
+//! do not wait at all. A frame that is about to draw after a quiet one does
+//! not wait either, so what an edit or the user changed is drawn as soon as
+//! it would have been; consecutive drawing frames do, or a continuously
+//! redrawing editor would run faster than its own pace. With no client
+//! connected the editor's own value is in force. Only the running value is
+//! changed, never the saved editor settings, and a value the editor sets
+//! meanwhile (a focus change) is the one given back.
 
 use std::time::{Duration, Instant};
 
@@ -30,38 +36,36 @@ pub trait SleepSetting {
     fn enabled(&self) -> bool;
 }
 
-/// The sleeps to use and how long each lasts.
+/// The short sleep and how long listening lasts.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace {
-    /// Sleep while requests arrive...
-    pub awake_sleep_us: i64,
-    /// ...until this long after the last one.
-    pub quiet: Duration,
-    /// Sleep between calls while a client is connected...
-    pub linger_sleep_us: i64,
-    /// ...until this long after the last call (zero: not at all).
+    /// The engine's sleep while the plugin works or listens.
+    pub short_sleep_us: i64,
+    /// Listening lasts this long after the last call (zero: not at all).
     pub linger: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    /// The editor's own value.
-    Asleep,
-    Linger,
-    Awake,
-}
+/// A wait shorter than this is not worth a frame's detour.
+const MIN_LISTEN: Duration = Duration::from_micros(500);
 
 pub struct Wake<S: SleepSetting> {
     setting: S,
     enabled: bool,
     pace: Pace,
-    level: Level,
     /// The editor's value while ours is in force.
     saved: Option<i64>,
     /// The value we last set, to notice the editor changing it.
     applied: Option<i64>,
     last_call: Option<Instant>,
     clients: usize,
+    /// Whether this frame may end by listening.
+    listening: bool,
+    /// Whether the previous frame had something to draw.
+    drew_last: bool,
+    /// When the plugin last handed the frame back to the engine.
+    left: Option<Instant>,
+    listens: u64,
+    woken: u64,
 }
 
 impl<S: SleepSetting> Wake<S> {
@@ -70,18 +74,23 @@ impl<S: SleepSetting> Wake<S> {
             setting,
             enabled,
             pace,
-            level: Level::Asleep,
             saved: None,
             applied: None,
             last_call: None,
             clients: 0,
+            listening: false,
+            drew_last: false,
+            left: None,
+            listens: 0,
+            woken: 0,
         }
     }
 
-    /// Called once a frame: `busy` when requests were handled or are
-    /// waiting, `clients` connected now.
+    /// Called once a frame after requests were drained: `busy` when
+    /// requests were handled or are waiting, `clients` connected now.
     pub fn tick(&mut self, busy: bool, clients: usize, now: Instant) {
         self.clients = clients;
+        self.listening = false;
         if !self.enabled {
             return;
         }
@@ -91,19 +100,49 @@ impl<S: SleepSetting> Wake<S> {
             // The next client starts afresh: connecting alone wakes nothing.
             self.last_call = None;
         }
-        let since = self.last_call.map(|t| now.saturating_duration_since(t));
-        self.level = match since {
-            _ if busy => Level::Awake,
-            Some(d) if d < self.pace.quiet => Level::Awake,
-            Some(d) if d < self.pace.linger => Level::Linger,
-            _ => Level::Asleep,
-        };
-        let target = match self.level {
-            Level::Asleep => None,
-            Level::Linger => Some(self.pace.linger_sleep_us),
-            Level::Awake => Some(self.pace.awake_sleep_us),
-        };
-        self.apply(target);
+        let called_lately = clients > 0
+            && self
+                .last_call
+                .is_some_and(|t| now.saturating_duration_since(t) < self.pace.linger);
+        let short = busy || called_lately;
+        self.apply(short.then_some(self.pace.short_sleep_us));
+        // Work waiting needs the next frame now, not at the editor's pace.
+        self.listening = !busy && called_lately && self.applied.is_some();
+    }
+
+    /// How long this frame should wait for a request before handing back to
+    /// the engine, if at all: until the editor's next frame is due, judged
+    /// by the time the engine spent since the plugin last handed back
+    /// (`entered` is when this frame reached the plugin). `draws` says the
+    /// engine has changes to draw after this frame.
+    pub fn listen_for(&mut self, entered: Instant, draws: bool, now: Instant) -> Option<Duration> {
+        let fresh_draw = draws && !self.drew_last;
+        self.drew_last = draws;
+        if !self.listening || fresh_draw {
+            return None;
+        }
+        let own = Duration::from_micros(u64::try_from(self.editor_sleep_us()).unwrap_or(0));
+        let engine = self
+            .left
+            .map_or(own, |left| entered.saturating_duration_since(left));
+        let due = entered + own.saturating_sub(engine);
+        let wait = due.saturating_duration_since(now);
+        (wait >= MIN_LISTEN).then_some(wait)
+    }
+
+    /// A listen ended; `woken` when a request ended it.
+    pub fn listened(&mut self, woken: bool) {
+        self.listens += 1;
+        self.woken += u64::from(woken);
+    }
+
+    /// The plugin hands the frame back to the engine.
+    pub fn leave(&mut self, now: Instant) {
+        self.left = Some(now);
+    }
+
+    fn editor_sleep_us(&self) -> i64 {
+        self.saved.unwrap_or_else(|| self.setting.get())
     }
 
     fn apply(&mut self, target: Option<i64>) {
@@ -139,26 +178,25 @@ impl<S: SleepSetting> Wake<S> {
         }
     }
 
-    /// True while requests arrive (or just did): frames now are not the
-    /// editor's idle pace.
+    /// True while the engine's sleep is ours: frames now are not the
+    /// editor's idle pace unless the plugin listens through them.
     pub fn is_awake(&self) -> bool {
-        self.saved.is_some() && self.level == Level::Awake
+        self.saved.is_some() && !self.listening
     }
 
     pub fn state(&self) -> WakeState {
         let sleep_us = self.setting.get();
-        let ms = |d: Duration| d.as_millis().try_into().unwrap_or(u64::MAX);
         WakeState {
             enabled: self.enabled,
             awake: self.saved.is_some(),
-            linger: self.saved.is_some() && self.level == Level::Linger,
+            listening: self.listening,
             clients: self.clients as u64,
             sleep_us,
             editor_sleep_us: self.saved.unwrap_or(sleep_us),
-            awake_sleep_us: self.pace.awake_sleep_us,
-            quiet_ms: ms(self.pace.quiet),
-            linger_sleep_us: self.pace.linger_sleep_us,
-            linger_ms: ms(self.pace.linger),
+            short_sleep_us: self.pace.short_sleep_us,
+            linger_ms: self.pace.linger.as_millis().try_into().unwrap_or(u64::MAX),
+            listens: self.listens,
+            woken: self.woken,
             low_processor_mode: self.setting.enabled(),
         }
     }
@@ -213,43 +251,84 @@ mod tests {
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
     fn wake(enabled: bool) -> (Wake<Fake>, Rc<Cell<i64>>) {
-        let value = Rc::new(Cell::new(6900));
+        let value = Rc::new(Cell::new(100_000));
         let pace = Pace {
-            awake_sleep_us: 100,
-            quiet: MS(500),
-            linger_sleep_us: 3000,
+            short_sleep_us: 250,
             linger: MS(60_000),
         };
         (Wake::new(Fake(value.clone()), enabled, pace), value)
     }
 
+    /// One quiet frame entered at `t` after the engine took `engine` since
+    /// the last: how long it listens.
+    fn quiet_frame(w: &mut Wake<Fake>, t: Instant, engine: Duration) -> Option<Duration> {
+        w.leave(t - engine);
+        w.tick(false, 1, t);
+        let wait = w.listen_for(t, false, t);
+        w.leave(t + wait.unwrap_or_default());
+        wait
+    }
+
     #[test]
-    fn awake_while_called_then_lingers_then_sleeps() {
+    fn listens_until_the_editors_next_frame_while_a_client_has_called() {
         let (mut w, value) = wake(true);
         let t0 = Instant::now();
         w.tick(false, 1, t0);
-        assert_eq!(value.get(), 6900, "connecting alone wakes nothing");
+        assert_eq!(w.listen_for(t0, false, t0), None, "connecting alone");
+        assert_eq!(value.get(), 100_000);
+        // A call: the engine's sleep is short and this frame does not wait.
         w.tick(true, 1, t0);
-        assert_eq!(value.get(), 100);
+        assert_eq!(value.get(), 250);
+        assert_eq!(w.listen_for(t0, false, t0), None);
         assert!(w.is_awake());
-        assert_eq!(w.state().editor_sleep_us, 6900);
-        w.tick(false, 1, t0 + MS(499));
-        assert_eq!(value.get(), 100);
-        w.tick(false, 1, t0 + MS(500));
-        assert_eq!(value.get(), 3000);
+        // Quiet frames listen for the rest of the editor's 100 ms.
+        let t = t0 + MS(1);
+        assert_eq!(quiet_frame(&mut w, t, MS(1)), Some(MS(99)));
         let s = w.state();
-        assert!(s.awake && s.linger && !w.is_awake(), "{s:?}");
-        assert_eq!((s.sleep_us, s.editor_sleep_us, s.clients), (3000, 6900, 1));
-        // A call between: awake again, then lingering again.
-        w.tick(true, 1, t0 + MS(30_000));
-        assert_eq!(value.get(), 100);
-        w.tick(false, 1, t0 + MS(31_000));
-        assert_eq!(value.get(), 3000);
-        w.tick(false, 1, t0 + MS(89_999));
-        assert_eq!(value.get(), 3000);
-        w.tick(false, 1, t0 + MS(90_000));
-        assert_eq!(value.get(), 6900);
-        assert!(!w.state().awake);
+        assert!(s.awake && s.listening && !w.is_awake(), "{s:?}");
+        assert_eq!(
+            (s.sleep_us, s.editor_sleep_us, s.clients),
+            (250, 100_000, 1)
+        );
+        // Seconds later, still within the window.
+        assert_eq!(quiet_frame(&mut w, t0 + MS(59_000), MS(3)), Some(MS(97)));
+        // Past the window: the editor's own value, no listening.
+        assert_eq!(quiet_frame(&mut w, t0 + MS(60_000), MS(3)), None);
+        assert_eq!(value.get(), 100_000);
+        assert!(!w.state().awake && !w.state().listening);
+    }
+
+    #[test]
+    fn a_frame_that_ran_late_does_not_listen_and_work_never_waits() {
+        let (mut w, _) = wake(true);
+        let t0 = Instant::now();
+        w.tick(true, 1, t0);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(200), MS(100)), None);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(300), MS(99)), Some(MS(1)));
+        // Requests handled or waiting: no listening this frame.
+        w.tick(true, 1, t0 + MS(400));
+        assert_eq!(w.listen_for(t0 + MS(400), false, t0 + MS(400)), None);
+        w.listened(true);
+        assert_eq!((w.state().listens, w.state().woken), (1, 1));
+    }
+
+    #[test]
+    fn a_first_drawing_frame_draws_at_once_and_later_ones_keep_the_pace() {
+        let (mut w, _) = wake(true);
+        let t0 = Instant::now();
+        w.tick(true, 1, t0);
+        w.leave(t0);
+        let t = t0 + MS(1);
+        w.tick(false, 1, t);
+        assert_eq!(w.listen_for(t, true, t), None, "draws now");
+        w.leave(t);
+        let t = t + MS(1);
+        w.tick(false, 1, t);
+        assert_eq!(w.listen_for(t, true, t), Some(MS(99)), "draws again");
+        w.leave(t + MS(99));
+        let t = t + MS(100);
+        w.tick(false, 1, t);
+        assert_eq!(w.listen_for(t, false, t), Some(MS(99)));
     }
 
     #[test]
@@ -258,24 +337,22 @@ mod tests {
         let t0 = Instant::now();
         w.tick(true, 1, t0);
         w.tick(false, 0, t0 + MS(10));
-        assert_eq!(value.get(), 6900);
+        assert_eq!(value.get(), 100_000);
         assert!(!w.state().awake);
         // A new client, within the window of the old one's call: nothing.
-        w.tick(false, 1, t0 + MS(20));
-        assert_eq!(value.get(), 6900);
-        w.tick(false, 1, t0 + MS(1_000));
-        assert_eq!(value.get(), 6900);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(20), MS(1)), None);
+        assert_eq!(value.get(), 100_000);
     }
 
     #[test]
-    fn without_linger_the_value_comes_back_after_quiet() {
+    fn without_linger_only_work_shortens_the_sleep() {
         let (mut w, value) = wake(true);
         w.pace.linger = Duration::ZERO;
         let t0 = Instant::now();
         w.tick(true, 1, t0);
-        assert_eq!(value.get(), 100);
-        w.tick(false, 1, t0 + MS(500));
-        assert_eq!(value.get(), 6900);
+        assert_eq!(value.get(), 250);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(1), MS(1)), None);
+        assert_eq!(value.get(), 100_000);
     }
 
     #[test]
@@ -283,19 +360,15 @@ mod tests {
         let (mut w, value) = wake(true);
         let t0 = Instant::now();
         w.tick(true, 1, t0);
-        // The window lost focus: the editor set its unfocused sleep.
-        value.set(100_000);
-        w.tick(true, 1, t0);
-        assert_eq!(value.get(), 100);
-        assert_eq!(w.state().editor_sleep_us, 100_000);
-        w.tick(false, 1, t0 + MS(1_000));
-        assert_eq!(value.get(), 3000);
-        // Focus back while lingering, then the window ends.
+        // The window gained focus: the editor set its focused sleep.
         value.set(6900);
-        w.tick(false, 1, t0 + MS(2_000));
-        assert_eq!(value.get(), 3000);
+        assert_eq!(
+            quiet_frame(&mut w, t0 + MS(1), MS(1)),
+            Some(Duration::from_micros(5900))
+        );
+        assert_eq!(value.get(), 250);
         assert_eq!(w.state().editor_sleep_us, 6900);
-        w.tick(false, 1, t0 + MS(61_000));
+        assert_eq!(quiet_frame(&mut w, t0 + MS(61_000), MS(1)), None);
         assert_eq!(value.get(), 6900);
     }
 
@@ -303,9 +376,9 @@ mod tests {
     fn a_value_the_editor_set_is_not_overwritten_on_restore() {
         let (mut w, value) = wake(true);
         w.tick(true, 1, Instant::now());
-        value.set(100_000);
+        value.set(6900);
         w.restore();
-        assert_eq!(value.get(), 100_000);
+        assert_eq!(value.get(), 6900);
     }
 
     #[test]
@@ -313,29 +386,23 @@ mod tests {
         let (mut w, value) = wake(true);
         w.tick(true, 1, Instant::now());
         drop(w);
-        assert_eq!(value.get(), 6900);
+        assert_eq!(value.get(), 100_000);
 
-        // Shorter than the linger sleep, longer than the awake one.
         let (mut w, value) = wake(true);
-        value.set(2000);
+        value.set(100);
         let t0 = Instant::now();
         w.tick(true, 1, t0);
         assert_eq!(value.get(), 100);
-        w.tick(false, 1, t0 + MS(600));
-        assert_eq!(value.get(), 2000);
-        assert!(!w.state().awake);
-
-        let (mut w, value) = wake(true);
-        value.set(0);
-        w.tick(true, 1, Instant::now());
-        assert_eq!(value.get(), 0);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(1), MS(1)), None);
         assert!(!w.state().awake);
     }
 
     #[test]
     fn disabled_changes_nothing() {
         let (mut w, value) = wake(false);
-        w.tick(true, 1, Instant::now());
-        assert_eq!(value.get(), 6900);
+        let t0 = Instant::now();
+        w.tick(true, 1, t0);
+        assert_eq!(value.get(), 100_000);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(1), MS(1)), None);
     }
 }

@@ -76,32 +76,32 @@ pub fn percentile(sorted: &[u64], q: f64) -> u64 {
     }
 }
 
-/// The editor sleeps between frames (low-processor mode). While requests
-/// arrive the plugin shortens that sleep a lot; while a client stays
-/// connected and has called within `linger_ms`, a little; otherwise the
-/// editor's own value is in force.
+/// The editor sleeps between frames (low-processor mode). While a client is
+/// connected and has called within `linger_ms`, the plugin shortens that
+/// sleep and waits for requests itself between frames (`listening`), so a
+/// request is handled when it arrives; otherwise the editor's own value is
+/// in force.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wake {
-    /// False when `GODOT_MCP_WAKE=0` turned the shortening off.
+    /// False when `GODOT_MCP_WAKE=0` turned this off.
     pub enabled: bool,
-    /// True while the sleep is shortened (calls arriving, or lingering).
+    /// True while the engine's sleep is the plugin's short one.
     pub awake: bool,
-    /// True while the shorter linger sleep is in force between calls.
-    pub linger: bool,
+    /// True while frames end by waiting for requests.
+    pub listening: bool,
     /// Clients connected now.
     pub clients: u64,
     /// The sleep between frames in force now, in microseconds.
     pub sleep_us: i64,
     /// The editor's own setting, restored when the plugin lets go.
     pub editor_sleep_us: i64,
-    /// The sleep used while requests arrive.
-    pub awake_sleep_us: i64,
-    /// How long without requests before the awake sleep gives way.
-    pub quiet_ms: u64,
-    /// The sleep used between calls while a client is connected.
-    pub linger_sleep_us: i64,
-    /// How long after the last call the linger sleep lasts (0: never).
+    /// The engine's sleep while the plugin works or listens.
+    pub short_sleep_us: i64,
+    /// How long after the last call listening lasts (0: never).
     pub linger_ms: u64,
+    /// Frames that waited for requests, and how many a request ended early.
+    pub listens: u64,
+    pub woken: u64,
     /// Whether the editor sleeps between frames at all (off while a capture
     /// waits for drawn frames, as the editor's own setting otherwise).
     pub low_processor_mode: bool,
