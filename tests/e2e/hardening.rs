@@ -49,6 +49,10 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
             paths_in_values,
         ),
         ("hardening_limits_are_stated_and_enforced", limits),
+        (
+            "hardening_a_big_batch_leaves_other_clients_answered",
+            sliced_batch,
+        ),
     ];
     F::run_tests("hardening-edits", suite, filter, edits).await;
     let walks: &[(&str, crate::TestFn<'_, F>)] = &[
@@ -646,6 +650,119 @@ test_fn!(limits, |f| {
         .map(|_| json!({"action": "get_editor_state", "params": {}}))
         .collect();
     f.call_ok("batch", json!({"commands": steps})).await?;
+    Ok(())
+});
+
+// A 1,000-step batch runs a slice each frame: another client's reads are
+// answered while it runs, that client's edit waits for it and lands after
+// it, no frame spends long on requests, and the batch is one undo step.
+test_fn!(sliced_batch, |f| {
+    const STEPS: usize = 1000;
+    let before = main_children(f).await?;
+    let mut other = RawClient::connect(&f.editor).await?;
+    other
+        .request(1, "get_performance", json!({"reset": true}))
+        .await?;
+    other.recv(Duration::from_secs(10)).await?;
+    let steps: Vec<serde_json::Value> = (0..STEPS)
+        .map(|i| {
+            json!({"action": "add_node",
+                   "params": {"scene_path": MAIN, "type": "Node2D", "name": format!("S{i}")}})
+        })
+        .collect();
+    let started = Instant::now();
+    let batch = async {
+        let r = f.call_ok("batch", json!({"commands": steps})).await;
+        (r, started.elapsed())
+    };
+    // Reads every 20 ms, and from a third client one edit, while the batch
+    // runs (a client's answers come in its requests' order, so the edit
+    // has a connection of its own).
+    let mut editing = RawClient::connect(&f.editor).await?;
+    let edit = async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        editing
+            .request(
+                12,
+                "add_node",
+                json!({"scene_path": MAIN, "type": "Node2D", "name": "Other"}),
+            )
+            .await?;
+        let a = editing.recv(Duration::from_secs(30)).await?;
+        Ok::<_, String>((12, a["success"] == true, started.elapsed()))
+    };
+    let reads = async {
+        let mut answered = Vec::new();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        for id in 13..43u64 {
+            other.request(id, "get_editor_state", json!({})).await?;
+            let a = other.recv(Duration::from_secs(30)).await?;
+            answered.push((id, a["success"] == true, started.elapsed()));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok::<_, String>(answered)
+    };
+    let ((done, took), answered, edited) = tokio::join!(batch, reads, edit);
+    let done = done?;
+    let mut answered = answered?;
+    answered.push(edited?);
+    ensure!(
+        done["results"].as_array().map(Vec::len) == Some(STEPS),
+        "batch answer: {} results",
+        done["results"].as_array().map_or(0, Vec::len)
+    );
+    ensure!(
+        answered.iter().all(|(_, ok, _)| *ok),
+        "another client's call failed: {answered:?}"
+    );
+    let during = answered
+        .iter()
+        .filter(|(id, _, at)| *id != 12 && *at < took)
+        .count();
+    let edit_at = answered
+        .iter()
+        .find(|(id, _, _)| *id == 12)
+        .map(|(_, _, at)| *at)
+        .ok_or("the edit got no answer")?;
+    println!(
+        "    {STEPS}-step batch answered in {} ms; {during} reads of another client answered meanwhile",
+        took.as_millis()
+    );
+    ensure!(
+        took > Duration::from_millis(150),
+        "the batch took {} ms, too short to show anything",
+        took.as_millis()
+    );
+    ensure!(
+        during >= 3,
+        "only {during} reads answered during the batch: {answered:?}"
+    );
+    ensure!(
+        edit_at >= took,
+        "the other client's edit was answered before the batch ended"
+    );
+    other.request(2, "get_performance", json!({})).await?;
+    let p = other.recv(Duration::from_secs(10)).await?;
+    let worst = p["result"]["request_time"]["max_us"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    println!(
+        "    longest request time in a frame meanwhile {:.1} ms",
+        worst as f64 / 1000.0
+    );
+    ensure!(worst < 50_000, "a frame spent {worst} us on requests: {p}");
+    // The other client's edit came after the batch; the batch is one step.
+    let u = f.call_ok("undo", json!({"scene_path": MAIN})).await?;
+    ensure!(
+        !main_children(f).await?.iter().any(|c| c == "Other"),
+        "undo did not take the later edit: {u}"
+    );
+    let u = f.call_ok("undo", json!({"scene_path": MAIN})).await?;
+    ensure!(u["action"] == format!("MCP: batch of {STEPS}"), "{u}");
+    ensure!(
+        main_children(f).await? == before,
+        "two undos did not restore the scene"
+    );
     Ok(())
 });
 

@@ -67,6 +67,15 @@ pub trait Context {
     fn log(&self, line: &str);
     /// Errors the client on `connection` has not been told of, now told.
     fn new_errors(&self, connection: u64) -> Option<NewErrors>;
+    /// Carries on work a handler left for later frames, until `until`;
+    /// true while some is left.
+    fn resume(&mut self, _until: Instant) -> bool {
+        false
+    }
+    /// Whether edits must wait for work in progress to finish.
+    fn holds_edits(&self) -> bool {
+        false
+    }
 }
 
 /// A request that answers in a later frame.
@@ -138,6 +147,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
     /// Returns how many requests it handled, and whether any are left.
     pub fn drain(&mut self, inbound: &Receiver<Packet<R>>, ctx: &mut C) -> Drained {
         let start = Instant::now();
+        let resumed = ctx.resume(start + self.budget);
         let polled = self.deferred.len();
         self.poll_deferred(ctx);
         while let Ok(packet) = inbound.try_recv() {
@@ -215,7 +225,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
         Drained {
             handled,
             polled,
-            pending: waiting + self.deferred.len(),
+            pending: waiting + self.deferred.len() + usize::from(resumed),
         }
     }
 
@@ -240,6 +250,9 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
             .get(request.action.as_str())
             .is_none_or(|r| !r.edits_project);
         let queue = self.queues.get_mut(&conn)?;
+        if !read_only && ctx.holds_edits() {
+            return Some(Wait::Blocked);
+        }
         if read_only || ctx.readiness() != Readiness::Importing {
             queue.blocked_since = None;
             return None;
@@ -437,6 +450,8 @@ mod tests {
         work: Duration,
         logs: RefCell<Vec<String>>,
         errors: RefCell<godot_mcp_protocol::doorbell::Feed>,
+        /// Frames of work in progress left; edits wait while any is.
+        in_progress: u32,
     }
 
     impl Context for Fake {
@@ -451,6 +466,13 @@ mod tests {
         }
         fn new_errors(&self, connection: u64) -> Option<NewErrors> {
             self.errors.borrow_mut().news_for(connection)
+        }
+        fn resume(&mut self, _until: Instant) -> bool {
+            self.in_progress = self.in_progress.saturating_sub(1);
+            self.in_progress > 0
+        }
+        fn holds_edits(&self) -> bool {
+            self.in_progress > 0
         }
     }
 
@@ -521,6 +543,7 @@ mod tests {
                 work: Duration::ZERO,
                 logs: RefCell::default(),
                 errors: RefCell::default(),
+                in_progress: 0,
             },
             tx,
             rx,
@@ -592,6 +615,24 @@ mod tests {
         assert_eq!(last.readiness, Some(Readiness::Ready));
         assert_eq!(last.result.unwrap()["scene_path"], "x");
         assert_eq!(r.ctx.stats.handled, 2);
+    }
+
+    #[test]
+    fn edits_wait_while_work_is_in_progress_and_reads_do_not() {
+        let mut r = quick();
+        r.ctx.in_progress = 3;
+        let (a, b) = (r.conn(1), r.conn(2));
+        let edit = r.send(&a, "undo", json!({}));
+        let after_edit = r.send(&a, "list_sessions", json!({}));
+        let read = r.send(&b, "list_sessions", json!({}));
+        let drained = r.drain();
+        assert_eq!(r.answered(), [(2, read)], "only the other client's read");
+        assert!(drained.busy() && drained.pending >= 2);
+        r.drain();
+        assert_eq!(r.answered(), [(2, read)]);
+        // The work is done: the edit, then what queued behind it, in order.
+        r.drain();
+        assert_eq!(r.answered(), [(2, read), (1, edit), (1, after_edit)]);
     }
 
     #[test]

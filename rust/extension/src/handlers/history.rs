@@ -6,9 +6,14 @@
 //! the journal (the user edited by hand), `undo` falls back to the edited
 //! scene's history.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
 use godot::classes::{EditorUndoRedoManager, UndoRedo};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::history::*;
+use godot_mcp_protocol::router::Answer;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
@@ -198,7 +203,27 @@ pub fn get_undo_history(_: &mut Ctx, _: GetUndoHistory) -> Result<UndoHistories,
     })
 }
 
-pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
+/// A batch carried on over several frames: the steps left and the answers
+/// so far. While one is open, other edits wait (see `Ctx::holds_edits`), so
+/// its steps stay together in the histories.
+pub struct OpenBatch {
+    steps: std::iter::Enumerate<std::vec::IntoIter<BatchCommand>>,
+    total: usize,
+    results: Vec<Value>,
+    outcome: Outcome,
+}
+
+type Outcome = Rc<RefCell<Option<Result<BatchDone, ErrorBody>>>>;
+
+/// How long a batch may take to answer: its steps never wait on anything
+/// but frames.
+pub const BATCH_DEADLINE: Duration = Duration::from_secs(25);
+
+/// Time a batch runs steps in its first frame; later frames give it the
+/// dispatcher's budget.
+const FIRST_SLICE: Duration = Duration::from_millis(4);
+
+pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<Answer<BatchDone>, ErrorBody> {
     // A batch inside a batch would take over the outer one's journal.
     if ctx.journal.batch.is_some() {
         return Err(ErrorBody::new(
@@ -224,10 +249,47 @@ pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
         .with_hint("split the work into several batches"));
     }
     ctx.journal.batch = Some(Vec::new());
-    let router = super::router();
+    let outcome = Outcome::default();
     let total = params.commands.len();
-    let mut results = Vec::with_capacity(total);
-    for (i, command) in params.commands.into_iter().enumerate() {
+    ctx.open_batch = Some(OpenBatch {
+        steps: params.commands.into_iter().enumerate(),
+        total,
+        results: Vec::with_capacity(total),
+        outcome: outcome.clone(),
+    });
+    resume_batch(ctx, Instant::now() + FIRST_SLICE);
+    if let Some(done) = outcome.borrow_mut().take() {
+        return done.map(Answer::Now);
+    }
+    Ok(Answer::Later {
+        poll: Box::new(move || outcome.borrow_mut().take()),
+        waiting_for: "the batch's steps",
+    })
+}
+
+/// Runs the open batch's steps until `until` (at least one); true while
+/// steps remain for a later frame.
+pub fn resume_batch(ctx: &mut Ctx, until: Instant) -> bool {
+    let Some(mut open) = ctx.open_batch.take() else {
+        return false;
+    };
+    let router = super::router();
+    let mut first = true;
+    while first || Instant::now() < until {
+        first = false;
+        let Some((i, command)) = open.steps.next() else {
+            let entries = ctx.journal.batch.take().unwrap_or_default();
+            if !entries.is_empty() {
+                ctx.journal.undone.clear();
+                ctx.journal.done.push(Step {
+                    label: format!("MCP: batch of {}", open.total),
+                    entries,
+                });
+            }
+            let results = std::mem::take(&mut open.results);
+            *open.outcome.borrow_mut() = Some(Ok(BatchDone { results }));
+            return false;
+        };
         // A panicking step fails the batch like an error, so it is rolled back too.
         let outcome = crate::dispatch::guarded(&command.action, || {
             router
@@ -236,42 +298,49 @@ pub fn batch(ctx: &mut Ctx, params: Batch) -> Result<BatchDone, ErrorBody> {
         });
         match outcome {
             // Each step's answer is already text; the batch answer nests them.
-            Ok(result) => results.push(serde_json::from_str(result.get()).unwrap_or(Value::Null)),
+            Ok(result) => open
+                .results
+                .push(serde_json::from_str(result.get()).unwrap_or(Value::Null)),
             Err(e) => {
-                roll_back(ctx.journal.batch.take().unwrap_or_default());
-                return Err(ErrorBody {
+                let undone = roll_back(ctx.journal.batch.take().unwrap_or_default());
+                *open.outcome.borrow_mut() = Some(Err(ErrorBody {
                     message: format!(
-                        "step {} of {total} ({}) failed, earlier steps rolled back: {}",
+                        "step {} of {} ({}) failed, {undone}: {}",
                         i + 1,
+                        open.total,
                         command.action,
                         e.message
                     ),
                     ..e
-                });
+                }));
+                return false;
             }
         }
     }
-    let entries = ctx.journal.batch.take().unwrap_or_default();
-    if !entries.is_empty() {
-        ctx.journal.undone.clear();
-        ctx.journal.done.push(Step {
-            label: format!("MCP: batch of {total}"),
-            entries,
-        });
-    }
-    Ok(BatchDone { results })
+    ctx.open_batch = Some(open);
+    true
 }
 
-/// Undoes a failed batch's committed actions, last first.
-fn roll_back(entries: Vec<Entry>) {
+/// Undoes a failed batch's committed actions, last first, and says how
+/// that went. It stops at an action that is not the batch's: someone else
+/// edited in between, and undoing theirs is not ours to do.
+fn roll_back(entries: Vec<Entry>) -> String {
     let Ok(manager) = undo_manager() else {
-        return;
+        return "earlier steps not rolled back (no undo manager)".into();
     };
-    for entry in entries.iter().rev() {
-        if let Some(mut history) = manager.get_history_undo_redo(entry.history) {
-            history.undo();
+    for (done, entry) in entries.iter().rev().enumerate() {
+        let Some(mut history) = manager.get_history_undo_redo(entry.history) else {
+            continue;
+        };
+        if history.get_current_action_name().to_string() != entry.action {
+            return format!(
+                "{done} of {} earlier actions rolled back (another edit came between; undo it first)",
+                entries.len()
+            );
         }
+        history.undo();
     }
+    "earlier steps rolled back".into()
 }
 
 #[cfg(test)]

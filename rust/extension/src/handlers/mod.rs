@@ -61,6 +61,8 @@ pub struct Ctx {
     pub scripts: ScriptHealth,
     /// What `undo`, `redo` and `batch` know of the actions committed here.
     pub journal: undo::Journal,
+    /// A batch whose steps go on in later frames.
+    pub open_batch: Option<history::OpenBatch>,
 }
 
 impl Context for Ctx {
@@ -78,6 +80,14 @@ impl Context for Ctx {
 
     fn new_errors(&self, connection: u64) -> Option<godot_mcp_protocol::doorbell::NewErrors> {
         crate::doorbell::news_for(connection)
+    }
+
+    fn resume(&mut self, until: std::time::Instant) -> bool {
+        history::resume_batch(self, until)
+    }
+
+    fn holds_edits(&self) -> bool {
+        self.open_batch.is_some()
     }
 }
 
@@ -169,7 +179,7 @@ pub fn router() -> &'static Router<Ctx> {
             .now(history::redo)
             .now(history::get_undo_history)
             .now(perf::get_performance)
-            .now(history::batch)
+            .later(history::batch, history::BATCH_DEADLINE)
     })
 }
 
