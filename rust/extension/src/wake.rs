@@ -106,8 +106,11 @@ impl<S: SleepSetting> Wake<S> {
                 .is_some_and(|t| now.saturating_duration_since(t) < self.pace.linger);
         let short = busy || called_lately;
         self.apply(short.then_some(self.pace.short_sleep_us));
-        // Work waiting needs the next frame now, not at the editor's pace.
-        self.listening = !busy && called_lately && self.applied.is_some();
+        // Work waiting needs the next frame now, not at the editor's pace;
+        // an editor that does not sleep between frames (updating
+        // continuously) must not be held to one.
+        self.listening =
+            !busy && called_lately && self.applied.is_some() && self.setting.enabled();
     }
 
     /// How long this frame should wait for a request before handing back to
@@ -234,7 +237,7 @@ mod tests {
     use super::*;
 
     #[derive(Clone)]
-    struct Fake(Rc<Cell<i64>>);
+    struct Fake(Rc<Cell<i64>>, Rc<Cell<bool>>);
 
     impl SleepSetting for Fake {
         fn get(&self) -> i64 {
@@ -244,7 +247,7 @@ mod tests {
             self.0.set(usec);
         }
         fn enabled(&self) -> bool {
-            true
+            self.1.get()
         }
     }
 
@@ -256,7 +259,8 @@ mod tests {
             short_sleep_us: 250,
             linger: MS(60_000),
         };
-        (Wake::new(Fake(value.clone()), enabled, pace), value)
+        let fake = Fake(value.clone(), Rc::new(Cell::new(true)));
+        (Wake::new(fake, enabled, pace), value)
     }
 
     /// One quiet frame entered at `t` after the engine took `engine` since
@@ -329,6 +333,17 @@ mod tests {
         let t = t + MS(100);
         w.tick(false, 1, t);
         assert_eq!(w.listen_for(t, false, t), Some(MS(99)));
+    }
+
+    #[test]
+    fn an_editor_that_does_not_sleep_is_not_held_to_a_pace() {
+        let (mut w, _) = wake(true);
+        w.setting.1.set(false);
+        let t0 = Instant::now();
+        w.tick(true, 1, t0);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(1), MS(1)), None);
+        w.setting.1.set(true);
+        assert_eq!(quiet_frame(&mut w, t0 + MS(2), MS(1)), Some(MS(99)));
     }
 
     #[test]
