@@ -132,7 +132,7 @@ async fn spaced_calls(mcp: &Mcp, raw: &mut RawClient, calls: usize) -> Result<(V
     mcp.call(CHEAP, json!({}))
         .await
         .map_err(|e| e.to_string())?;
-    raw_call(raw, "get_performance", json!({"reset": true})).await?;
+    let before = raw_call(raw, "get_performance", json!({"reset": true})).await?;
     for _ in 0..calls {
         let pause = 1_200 + random.below(800);
         tokio::time::sleep(Duration::from_millis(pause)).await;
@@ -144,7 +144,21 @@ async fn spaced_calls(mcp: &Mcp, raw: &mut RawClient, calls: usize) -> Result<(V
     }
     let perf = raw_call(raw, "get_performance", json!({})).await?;
     let mut row = stats(&times);
-    row.as_object_mut().map(|o| o.remove("p90_ms"));
+    if let Some(o) = row.as_object_mut() {
+        o.remove("p90_ms");
+        // How many calls ended a wait, and how many frames in between drew.
+        let delta = |key: &str| {
+            perf["wake"][key]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(before["wake"][key].as_u64().unwrap_or(0))
+        };
+        o.insert("woken".into(), json!(delta("woken")));
+        o.insert("draws".into(), json!(delta("draws")));
+        let mut slow: Vec<f64> = times.iter().map(|t| ms(*t)).filter(|t| *t > 15.0).collect();
+        slow.sort_by(f64::total_cmp);
+        o.insert("over_15_ms".into(), json!(slow));
+    }
     Ok((row, perf))
 }
 

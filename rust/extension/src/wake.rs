@@ -66,6 +66,7 @@ pub struct Wake<S: SleepSetting> {
     left: Option<Instant>,
     listens: u64,
     woken: u64,
+    draws: u64,
 }
 
 impl<S: SleepSetting> Wake<S> {
@@ -83,6 +84,7 @@ impl<S: SleepSetting> Wake<S> {
             left: None,
             listens: 0,
             woken: 0,
+            draws: 0,
         }
     }
 
@@ -109,8 +111,7 @@ impl<S: SleepSetting> Wake<S> {
         // Work waiting needs the next frame now, not at the editor's pace;
         // an editor that does not sleep between frames (updating
         // continuously) must not be held to one.
-        self.listening =
-            !busy && called_lately && self.applied.is_some() && self.setting.enabled();
+        self.listening = !busy && called_lately && self.applied.is_some() && self.setting.enabled();
     }
 
     /// How long this frame should wait for a request before handing back to
@@ -121,7 +122,11 @@ impl<S: SleepSetting> Wake<S> {
     pub fn listen_for(&mut self, entered: Instant, draws: bool, now: Instant) -> Option<Duration> {
         let fresh_draw = draws && !self.drew_last;
         self.drew_last = draws;
-        if !self.listening || fresh_draw {
+        if !self.listening {
+            return None;
+        }
+        self.draws += u64::from(draws);
+        if fresh_draw {
             return None;
         }
         let own = Duration::from_micros(u64::try_from(self.editor_sleep_us()).unwrap_or(0));
@@ -200,6 +205,7 @@ impl<S: SleepSetting> Wake<S> {
             linger_ms: self.pace.linger.as_millis().try_into().unwrap_or(u64::MAX),
             listens: self.listens,
             woken: self.woken,
+            draws: self.draws,
             low_processor_mode: self.setting.enabled(),
         }
     }

@@ -102,6 +102,8 @@ pub struct Wake {
     /// Frames that waited for requests, and how many a request ended early.
     pub listens: u64,
     pub woken: u64,
+    /// Frames while listening that had something to draw.
+    pub draws: u64,
     /// Whether the editor sleeps between frames at all (off while a capture
     /// waits for drawn frames, as the editor's own setting otherwise).
     pub low_processor_mode: bool,
