@@ -109,8 +109,7 @@ impl<S: SleepSetting> Wake<S> {
         // Work waiting needs the next frame now, not at the editor's pace;
         // an editor that does not sleep between frames (updating
         // continuously) must not be held to one.
-        self.listening =
-            !busy && called_lately && self.applied.is_some() && self.setting.enabled();
+        self.listening = !busy && called_lately && self.applied.is_some() && self.setting.enabled();
     }
 
     /// How long this frame should wait for a request before handing back to
