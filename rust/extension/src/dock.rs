@@ -358,13 +358,25 @@ fn clock(at: SystemTime) -> String {
 /// The `godot-mcp` binary: `GODOT_MCP_SHIM`, else beside the addon's real
 /// folder as the release archive and a checkout lay it out, else on `PATH`.
 fn find_shim(project: &Path) -> Option<PathBuf> {
+    shim_in(
+        project,
+        std::env::var_os("GODOT_MCP_SHIM").map(PathBuf::from),
+        std::env::var_os("PATH"),
+    )
+}
+
+fn shim_in(
+    project: &Path,
+    named: Option<PathBuf>,
+    path: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
     let name = if cfg!(windows) {
         "godot-mcp.exe"
     } else {
         "godot-mcp"
     };
-    if let Some(path) = std::env::var_os("GODOT_MCP_SHIM").map(PathBuf::from) {
-        return path.is_file().then_some(path);
+    if let Some(named) = named {
+        return named.is_file().then_some(named);
     }
     let addon = project.join("addons/godot_mcp").canonicalize().ok();
     let beside = addon
@@ -376,9 +388,44 @@ fn find_shim(project: &Path) -> Option<PathBuf> {
         .flatten()
         .find(|p| p.is_file())
         .or_else(|| {
-            let path = std::env::var_os("PATH")?;
-            std::env::split_paths(&path)
+            std::env::split_paths(&path?)
                 .map(|dir| dir.join(name))
                 .find(|p| p.is_file())
         })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shim_is_found_beside_a_linked_addon_or_on_path() {
+        let root = std::env::temp_dir().join(format!("godot-mcp-dock-{}", std::process::id()));
+        let (archive, project, bin) = (root.join("archive"), root.join("game"), root.join("bin"));
+        for dir in [
+            archive.join("addons/godot_mcp"),
+            project.join("addons"),
+            bin.clone(),
+        ] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::os::unix::fs::symlink(
+            archive.join("addons/godot_mcp"),
+            project.join("addons/godot_mcp"),
+        )
+        .unwrap();
+        let path = Some(bin.clone().into_os_string());
+        assert_eq!(shim_in(&project, None, path.clone()), None);
+        std::fs::write(bin.join("godot-mcp"), "").unwrap();
+        assert_eq!(
+            shim_in(&project, None, path.clone()),
+            Some(bin.join("godot-mcp"))
+        );
+        std::fs::write(archive.join("godot-mcp"), "").unwrap();
+        let found = shim_in(&project, None, path.clone()).unwrap();
+        assert_eq!(found, archive.canonicalize().unwrap().join("godot-mcp"));
+        let named = root.join("elsewhere");
+        assert_eq!(shim_in(&project, Some(named.clone()), path), None);
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }
