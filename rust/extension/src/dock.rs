@@ -91,6 +91,21 @@ pub struct GodotMcpDock {
 #[godot_api]
 impl IVBoxContainer for GodotMcpDock {}
 
+#[godot_api]
+impl GodotMcpDock {
+    /// Copies the chosen client's entry to the clipboard.
+    #[func]
+    fn copy_config(&mut self) {
+        self.start("--entry", true);
+    }
+
+    /// Runs `godot-mcp setup` for the chosen client.
+    #[func]
+    fn run_setup(&mut self) {
+        self.start("", false);
+    }
+}
+
 impl GodotMcpDock {
     /// A dock inside a scroll area (`holder`), ready to be added to the editor.
     pub fn create(holder: &mut Gd<Control>, project: PathBuf) -> Gd<GodotMcpDock> {
@@ -135,17 +150,15 @@ impl GodotMcpDock {
             menu.add_item(name);
         }
         menu.set_h_size_flags(SizeFlags::EXPAND_FILL);
+        // Plain method callables: they die with the dock, so nothing of
+        // ours is left connected when the library unloads.
         let me = self.to_gd();
         let mut copy = Button::new_alloc();
         copy.set_text("Copy config");
-        copy.signals()
-            .pressed()
-            .connect_other(&me, |dock: &mut Self| dock.start("--entry", true));
+        copy.connect("pressed", &Callable::from_object_method(&me, "copy_config"));
         let mut run = Button::new_alloc();
         run.set_text("Run setup");
-        run.signals()
-            .pressed()
-            .connect_other(&me, |dock: &mut Self| dock.start("", false));
+        run.connect("pressed", &Callable::from_object_method(&me, "run_setup"));
         row.add_child(&menu);
         row.add_child(&copy);
         row.add_child(&run);
