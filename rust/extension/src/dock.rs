@@ -268,6 +268,10 @@ impl GodotMcpDock {
             .arg(&self.project)
             .current_dir(&self.project)
             .stdin(Stdio::null());
+        // A Godot run from a private sysroot (`cargo xtask godot`) points
+        // this at libraries a host binary must not load; ours needs none.
+        #[cfg(target_os = "linux")]
+        command.env_remove("LD_LIBRARY_PATH");
         if !flag.is_empty() {
             command.arg(flag);
         }
