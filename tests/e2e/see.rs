@@ -25,6 +25,7 @@ const RENDERING: &[&str] = &[
     "see_game_exit_code_3",
     "see_editor_log_cursor",
     "see_script_errors_in_editor_state",
+    "see_editor_dock_shows_clients_and_calls",
 ];
 const HEADLESS: &str = "see_headless_screenshot_says_rendering_off";
 
@@ -57,6 +58,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         (RENDERING[5], exit_code),
         (RENDERING[6], editor_log),
         (RENDERING[7], script_errors),
+        (RENDERING[8], editor_dock),
     ];
     suite.run_all(&f, filter, tests).await;
     let F { mcp, mut editor } = f;
@@ -410,6 +412,160 @@ test_fn!(editor_window, |f| {
         "{}x{}",
         small.width,
         small.height
+    );
+    Ok(())
+});
+
+/// The dock as `get_performance` reads it back from its controls.
+async fn read_dock(f: &F) -> Result<(Value, Vec<String>), String> {
+    let perf = f.call_ok("get_performance", json!({})).await?;
+    let dock = perf["dock"].clone();
+    ensure!(dock.is_object(), "no dock in get_performance: {perf}");
+    let rows = dock["rows"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((dock, rows))
+}
+
+fn has_row(rows: &[String], what: impl Fn(&str) -> bool) -> bool {
+    rows.iter().any(|r| what(r.trim()))
+}
+
+test_fn!(editor_dock, |f| {
+    // A benchmark figure, not a check: the plugin's time per idle frame
+    // (GODOT_MCP_DOCK=0 gives the figure without the dock).
+    f.call_ok("get_performance", json!({"reset": true})).await?;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let idle = f.call_ok("get_performance", json!({})).await?;
+    println!(
+        "    idle 5 s, dock {}: plugin per idle frame {}, frames {}",
+        if idle["dock"].is_object() {
+            "on"
+        } else {
+            "off"
+        },
+        idle["idle_overhead"],
+        idle["idle_frames"]
+    );
+    let session = f.editor.discovery()?.session_id;
+    f.fails(
+        "open_scene",
+        json!({"scene_path": "res://see/no_such_scene.tscn"}),
+        ErrorCode::SceneNotFound,
+    )
+    .await?;
+    f.call_ok("get_editor_state", json!({})).await?;
+    let (dock, rows) = read_dock(f).await?;
+    let address = format!("Listening on ws://127.0.0.1:{}", f.editor.port);
+    ensure!(
+        has_row(&rows, |r| r == address),
+        "no {address:?} in {rows:#?}"
+    );
+    ensure!(
+        has_row(&rows, |r| r == format!("Session {session}")),
+        "no session {session} in {rows:#?}"
+    );
+    // The MCP client's own name, as its initialize said, not the shim's.
+    ensure!(
+        has_row(&rows, |r| r.starts_with("godot-mcp-e2e 1.0.0 since ")),
+        "no client row in {rows:#?}"
+    );
+    ensure!(has_row(&rows, |r| r == "Clients: 1"), "{rows:#?}");
+    let calls: Vec<&String> = rows
+        .iter()
+        .skip_while(|r| !r.starts_with("Last calls: "))
+        .skip(1)
+        .collect();
+    let call = |i: usize| calls.get(i).map_or("", |r| r.trim());
+    ensure!(
+        call(0).starts_with("get_editor_state ") && call(0).ends_with(" ms ok"),
+        "newest call first: {calls:#?}"
+    );
+    ensure!(
+        call(1).starts_with("open_scene ") && call(1).ends_with(" ms SCENE_NOT_FOUND"),
+        "the failed call with its code: {calls:#?}"
+    );
+    ensure!(
+        has_row(&rows, |r| r.starts_with("Errors: script ")),
+        "{rows:#?}"
+    );
+    let menu = dock["setup_clients"].clone();
+    ensure!(
+        menu == json!(godot_mcp_protocol::clients::SETUP_CLIENTS),
+        "setup menu {menu}"
+    );
+
+    // A second client appears in the list, and its call on top of the calls.
+    let second = Mcp::start(f.editor.port).await?;
+    second
+        .call("get_editor_state", json!({}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, rows) = read_dock(f).await?;
+    ensure!(has_row(&rows, |r| r == "Clients: 2"), "{rows:#?}");
+    second.close().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, rows) = read_dock(f).await?;
+        if has_row(&rows, |r| r == "Clients: 1") {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the client that left is still listed: {rows:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // On screen, inside the window, with something drawn in it.
+    let shot = screenshot(f, "editor", None).await?;
+    let (window_w, window_h) = (1280.0, 720.0);
+    ensure!(
+        shot.description.contains("scaled down from 1280x720"),
+        "{}",
+        shot.description
+    );
+    let rect: Vec<f64> = dock["rect"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    ensure!(dock["visible"] == true, "the dock is not shown: {dock}");
+    ensure!(
+        rect.len() == 4
+            && rect[2] >= 50.0
+            && rect[3] >= 50.0
+            && rect[0] >= 0.0
+            && rect[1] >= 0.0
+            && rect[0] + rect[2] <= window_w
+            && rect[1] + rect[3] <= window_h,
+        "dock rect {rect:?} is not inside the {window_w}x{window_h} window"
+    );
+    let scale = f64::from(shot.width) / window_w;
+    let (x0, y0) = ((rect[0] * scale) as u32, (rect[1] * scale) as u32);
+    let (x1, y1) = (
+        ((rect[0] + rect[2]) * scale) as u32,
+        ((rect[1] + rect[3]) * scale) as u32,
+    );
+    let mut colours = std::collections::HashSet::new();
+    for y in y0..y1.min(shot.height) {
+        for x in x0..x1.min(shot.width) {
+            colours.insert(shot.pixel(x, y));
+        }
+    }
+    ensure!(
+        colours.len() > 8,
+        "the dock's area shows {} colours: nothing drawn",
+        colours.len()
+    );
+    let perf = f.call_ok("get_performance", json!({})).await?;
+    println!(
+        "    dock at {rect:?}; idle overhead {} (frames {})",
+        perf["idle_overhead"], perf["idle_frames"]
     );
     Ok(())
 });

@@ -430,6 +430,13 @@ pub struct Mcp {
 pub struct Updates(Option<tokio::sync::mpsc::UnboundedSender<String>>);
 
 impl rmcp::ClientHandler for Updates {
+    /// Names the test client, so editors can be checked to show it.
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let mut info = rmcp::model::ClientConfig::default();
+        info.client_info = rmcp::model::Implementation::new("godot-mcp-e2e", "1.0.0");
+        info
+    }
+
     async fn on_resource_updated(
         &self,
         params: rmcp::model::ResourceUpdatedNotificationParam,

@@ -76,6 +76,8 @@ pub trait Context {
     fn holds_edits(&self) -> bool {
         false
     }
+    /// A request was answered after `took`, failing with `error` or not.
+    fn called(&mut self, _action: &str, _took: Duration, _error: Option<ErrorCode>) {}
 }
 
 /// A request that answers in a later frame.
@@ -88,6 +90,7 @@ struct Deferred<R> {
     poll: Poll,
     deadline: Instant,
     waiting_for: &'static str,
+    started: Instant,
 }
 
 /// One connection's requests not yet handled, in arrival order.
@@ -287,17 +290,25 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
             }
             Inbound::Request(request) => request,
         };
+        let started = Instant::now();
         let route = match self.router.route(&request.action) {
             Ok(route) => route,
             Err(error) => {
+                ctx.called(&request.action, started.elapsed(), Some(error.code));
                 return answer(&reply, Response::err(Some(request.id), error), ctx, false);
             }
         };
         let edit = route.edits_project;
         let outcome = guarded(&request.action, || route.call(ctx, request.params));
         match outcome {
-            Ok(Answer::Now(value)) => answer(&reply, Response::ok(request.id, value), ctx, edit),
-            Err(error) => answer(&reply, Response::err(Some(request.id), error), ctx, false),
+            Ok(Answer::Now(value)) => {
+                ctx.called(&request.action, started.elapsed(), None);
+                answer(&reply, Response::ok(request.id, value), ctx, edit);
+            }
+            Err(error) => {
+                ctx.called(&request.action, started.elapsed(), Some(error.code));
+                answer(&reply, Response::err(Some(request.id), error), ctx, false);
+            }
             Ok(Answer::Later { poll, waiting_for }) => self.deferred.push(Deferred {
                 id: request.id,
                 action: request.action,
@@ -306,6 +317,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
                 poll,
                 deadline: Instant::now() + route.deadline.unwrap_or(DEFAULT_DEADLINE),
                 waiting_for,
+                started,
             }),
         }
     }
@@ -336,6 +348,8 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
                 }
             };
             let edit = d.edit && response.success;
+            let error = response.error.as_ref().map(|e| e.code);
+            ctx.called(&d.action, d.started.elapsed(), error);
             answer(&d.reply, response, ctx, edit);
         }
         self.deferred = still;
@@ -452,6 +466,7 @@ mod tests {
         errors: RefCell<godot_mcp_protocol::doorbell::Feed>,
         /// Frames of work in progress left; edits wait while any is.
         in_progress: u32,
+        calls: crate::calls::CallLog,
     }
 
     impl Context for Fake {
@@ -473,6 +488,9 @@ mod tests {
         }
         fn holds_edits(&self) -> bool {
             self.in_progress > 0
+        }
+        fn called(&mut self, action: &str, took: Duration, error: Option<ErrorCode>) {
+            self.calls.record(action, took, error);
         }
     }
 
@@ -544,6 +562,7 @@ mod tests {
                 logs: RefCell::default(),
                 errors: RefCell::default(),
                 in_progress: 0,
+                calls: crate::calls::CallLog::default(),
             },
             tx,
             rx,
@@ -705,6 +724,32 @@ mod tests {
         assert_eq!(
             sent[1].1.error.clone().unwrap().code,
             ErrorCode::InvalidParams
+        );
+    }
+
+    #[test]
+    fn every_answered_call_is_recorded_with_its_error_code() {
+        let mut r = quick();
+        let a = r.conn(1);
+        r.send(&a, "list_sessions", json!({}));
+        r.send(&a, "undo", json!({"scene_path": 5}));
+        r.send(&a, "run_project", json!({}));
+        r.drain();
+        r.ctx.ready.set(true);
+        r.drain();
+        let calls: Vec<(String, Option<ErrorCode>)> = r
+            .ctx
+            .calls
+            .recent()
+            .map(|c| (c.action.clone(), c.error))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("run_project".into(), None),
+                ("undo".into(), Some(ErrorCode::InvalidParams)),
+                ("list_sessions".into(), None),
+            ]
         );
     }
 

@@ -7,9 +7,11 @@
 
 use godot::prelude::*;
 
+mod calls;
 mod convert;
 mod debugger;
 mod dispatch;
+mod dock;
 mod doorbell;
 mod editor_log;
 mod error;

@@ -92,6 +92,7 @@ impl FrameLog {
             wake,
             static_memory_bytes,
             startup_us: u64::try_from(self.startup.as_micros()).unwrap_or(u64::MAX),
+            dock: None,
         }
     }
 

@@ -5,13 +5,15 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use godot::classes::{EditorPlugin, IEditorPlugin, Os, ProjectSettings};
+use godot::classes::editor_dock::DockSlot;
+use godot::classes::{Control, EditorDock, EditorPlugin, IEditorPlugin, Os, ProjectSettings};
 use godot::prelude::*;
 use godot_mcp_protocol::discovery::{self, Discovery};
 use godot_mcp_protocol::{PROTOCOL_VERSION, Welcome};
 
 use crate::debugger::GodotMcpDebugger;
 use crate::dispatch::Dispatcher;
+use crate::dock::{GodotMcpDock, Stamp, Status};
 use crate::editor_log::Logging;
 use crate::handlers::{self, Ctx};
 use crate::server::{Identity, PortChoice, Server};
@@ -43,6 +45,64 @@ struct Running {
     discovery_file: Option<PathBuf>,
     /// Removes what saves killed earlier left behind; joined before unload.
     sweep: Option<std::thread::JoinHandle<()>>,
+    dock: Option<Docked>,
+}
+
+/// The dock in the editor, and the state it last showed.
+struct Docked {
+    holder: Gd<EditorDock>,
+    dock: Gd<GodotMcpDock>,
+    shown: Option<Stamp>,
+}
+
+impl Docked {
+    fn add(plugin: &mut Gd<EditorPlugin>) -> Docked {
+        let mut holder = EditorDock::new_alloc();
+        holder.set_title("MCP");
+        holder.set_layout_key("godot_mcp");
+        holder.set_default_slot(DockSlot::RIGHT_BL);
+        let dock = GodotMcpDock::create(
+            &mut holder.clone().upcast::<Control>(),
+            handlers::project_root(),
+        );
+        plugin.add_dock(&holder);
+        Docked {
+            holder,
+            dock,
+            shown: None,
+        }
+    }
+
+    /// Redraws the dock when what it shows has changed; otherwise only
+    /// compares a few numbers.
+    fn refresh(&mut self, server: &Server, ctx: &Ctx) {
+        let stamp = Stamp {
+            peers: server.peers_version(),
+            calls: ctx.calls.version(),
+            script_errors: ctx.scripts.broken_count(),
+            game_errors: ctx.runs.borrow().error_count(),
+            jobs: Stamp::jobs_done(),
+        };
+        if self.shown == Some(stamp) {
+            return;
+        }
+        self.shown = Some(stamp);
+        let status = Status {
+            address: format!("ws://{}", server.addr),
+            session_id: ctx.session_id.clone(),
+            peers: server.peers(),
+            calls: ctx.calls.recent().map(crate::calls::Call::row).collect(),
+            script_errors: stamp.script_errors,
+            game_errors: stamp.game_errors,
+        };
+        self.dock.bind_mut().show(&status);
+    }
+
+    fn remove(mut self, plugin: &mut Gd<EditorPlugin>) {
+        self.dock.bind_mut().stop();
+        plugin.remove_dock(&self.holder);
+        self.holder.free();
+    }
 }
 
 impl Running {
@@ -88,6 +148,11 @@ impl IEditorPlugin for GodotMcpPlugin {
                     running.server.addr,
                     running.ctx.session_id
                 );
+                if dock_wanted() {
+                    let docked = Docked::add(&mut self.base_mut());
+                    running.ctx.dock = Some(docked.dock.clone());
+                    running.dock = Some(docked);
+                }
                 self.running = Some(running);
             }
             Err(e) => godot_error!("godot-mcp: not started: {e}"),
@@ -96,6 +161,10 @@ impl IEditorPlugin for GodotMcpPlugin {
 
     fn exit_tree(&mut self) {
         if let Some(mut running) = self.running.take() {
+            running.ctx.dock = None;
+            if let Some(docked) = running.dock.take() {
+                docked.remove(&mut self.base_mut());
+            }
             running.stop();
             if let Some(mut debugger) = running.ctx.debugger.take() {
                 debugger.bind_mut().stop();
@@ -120,6 +189,9 @@ impl IEditorPlugin for GodotMcpPlugin {
             running.server.broadcast(&event);
         }
         running.ctx.scripts.tick(SCRIPT_CHECK_BUDGET);
+        if let Some(docked) = &mut running.dock {
+            docked.refresh(&running.server, &running.ctx);
+        }
         if !busy {
             running.ctx.frames.idle_overhead(entered.elapsed());
         }
@@ -249,6 +321,7 @@ fn start(debugger: Gd<GodotMcpDebugger>) -> Result<Running, crate::ExtensionErro
         watch: Watch::start(),
         discovery_file,
         sweep: start_sweep(),
+        dock: None,
     })
 }
 
@@ -280,6 +353,11 @@ fn pace() -> Pace {
                 .unwrap_or(DEFAULT_LINGER_MS),
         ),
     }
+}
+
+/// The dock is on unless `GODOT_MCP_DOCK=0` (for measuring without it).
+fn dock_wanted() -> bool {
+    std::env::var("GODOT_MCP_DOCK").map_or(true, |v| v.trim() != "0")
 }
 
 fn env_number(name: &str, default: u64) -> u64 {

@@ -474,6 +474,11 @@ impl Runs {
             .map(|r| r.paused_at.as_deref().unwrap_or_default())
     }
 
+    /// Errors in the current run (the last one, if it has ended).
+    pub fn error_count(&self) -> u64 {
+        self.runs.back().map_or(0, |r| r.error_total)
+    }
+
     /// Whether the current run has ended (or there is none).
     pub fn settled(&self) -> bool {
         self.runs.back().is_none_or(|r| r.state.ended())

@@ -13,10 +13,10 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use futures_util::{SinkExt, StreamExt};
@@ -210,6 +210,18 @@ struct Shared {
     gate: Arc<Gate>,
     /// Connections past the handshake, open now.
     clients: AtomicUsize,
+    /// Who they are, for the dock; `peers_version` changes with the list.
+    peers: Mutex<Vec<Peer>>,
+    peers_version: AtomicU64,
+}
+
+/// A connected client, as its hello named it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub connection: u64,
+    pub name: String,
+    pub version: String,
+    pub since: SystemTime,
 }
 
 pub struct Server {
@@ -236,6 +248,8 @@ impl Server {
             next_connection: AtomicU64::new(1),
             gate: Arc::default(),
             clients: AtomicUsize::new(0),
+            peers: Mutex::default(),
+            peers_version: AtomicU64::new(0),
         });
         let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -269,6 +283,20 @@ impl Server {
     /// How many clients are connected (past the handshake) now.
     pub fn clients(&self) -> usize {
         self.shared.clients.load(Ordering::Acquire)
+    }
+
+    /// Changes whenever a client connects or leaves; one atomic load.
+    pub fn peers_version(&self) -> u64 {
+        self.shared.peers_version.load(Ordering::Acquire)
+    }
+
+    /// The connected clients, oldest first.
+    pub fn peers(&self) -> Vec<Peer> {
+        self.shared
+            .peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Sends an event to every connected client; never blocks.
@@ -443,10 +471,20 @@ async fn connection(
         return;
     }
     let _counted = Counted::new(&shared.clients);
+    let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
+    let _listed = Listed::new(
+        &shared,
+        Peer {
+            connection: id,
+            name: hello.client_name,
+            version: hello.client_version,
+            since: SystemTime::now(),
+        },
+    );
 
     let (out, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
     let reply = Reply(Arc::new(Conn {
-        id: shared.next_connection.fetch_add(1, Ordering::Relaxed),
+        id,
         out,
         queued_bytes: AtomicUsize::new(0),
         waiting: AtomicUsize::new(0),
@@ -565,6 +603,36 @@ impl<'a> Counted<'a> {
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Lists a connection's client while it lives.
+struct Listed<'a> {
+    shared: &'a Shared,
+    connection: u64,
+}
+
+impl<'a> Listed<'a> {
+    fn new(shared: &'a Shared, peer: Peer) -> Self {
+        let connection = peer.connection;
+        shared
+            .peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(peer);
+        shared.peers_version.fetch_add(1, Ordering::AcqRel);
+        Self { shared, connection }
+    }
+}
+
+impl Drop for Listed<'_> {
+    fn drop(&mut self) {
+        self.shared
+            .peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| p.connection != self.connection);
+        self.shared.peers_version.fetch_add(1, Ordering::AcqRel);
     }
 }
 

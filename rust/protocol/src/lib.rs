@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod clients;
 pub mod commands;
 pub mod discovery;
 pub mod doorbell;

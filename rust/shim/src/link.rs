@@ -40,6 +40,17 @@ const BREAKER_AFTER: u32 = 3;
 /// ...for this long.
 const BREAKER_OPEN: Duration = Duration::from_secs(5);
 
+/// The MCP client this shim serves, as its `initialize` named it (name,
+/// version); each hello carries it so the editor can show who is connected.
+static CLIENT: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+/// Records the MCP client's name and version for the hellos to come.
+/// Kept short: the hello must stay within the editor's pre-handshake budget.
+pub fn set_client(name: &str, version: &str) {
+    let short = |s: &str| s.chars().take(64).collect::<String>();
+    let _ = CLIENT.set((short(name), short(version)));
+}
+
 /// Finds the editor to connect to (its port and token) at each attempt, so
 /// a restarted editor's new token is picked up.
 pub type Locate = Box<dyn Fn() -> Result<Discovery, ErrorBody> + Send + Sync>;
@@ -289,10 +300,14 @@ impl EditorLink {
         };
         let (mut sink, mut source) = ws.split();
         let nonce = nonce()?;
+        let (client_name, client_version) = CLIENT
+            .get()
+            .cloned()
+            .unwrap_or_else(|| ("godot-mcp".to_owned(), env!("CARGO_PKG_VERSION").to_owned()));
         let hello = Hello {
             protocol_version: PROTOCOL_VERSION,
-            client_name: "godot-mcp".into(),
-            client_version: env!("CARGO_PKG_VERSION").into(),
+            client_name,
+            client_version,
             token: target.token.clone(),
             nonce: nonce.clone(),
         };

@@ -63,6 +63,10 @@ pub struct Ctx {
     pub journal: undo::Journal,
     /// A batch whose steps go on in later frames.
     pub open_batch: Option<history::OpenBatch>,
+    /// The last calls answered, for the dock.
+    pub calls: crate::calls::CallLog,
+    /// The dock, while the editor shows it.
+    pub dock: Option<Gd<crate::dock::GodotMcpDock>>,
 }
 
 impl Context for Ctx {
@@ -88,6 +92,15 @@ impl Context for Ctx {
 
     fn holds_edits(&self) -> bool {
         self.open_batch.is_some()
+    }
+
+    fn called(
+        &mut self,
+        action: &str,
+        took: std::time::Duration,
+        error: Option<godot_mcp_protocol::ErrorCode>,
+    ) {
+        self.calls.record(action, took, error);
     }
 }
 

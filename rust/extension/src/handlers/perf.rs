@@ -11,7 +11,8 @@ use super::Ctx;
 pub fn get_performance(ctx: &mut Ctx, params: GetPerformance) -> Result<Performance, ErrorBody> {
     let wake = ctx.wake.as_ref().map(|w| w.state()).unwrap_or_default();
     let memory = Monitors::singleton().get_monitor(Monitor::MEMORY_STATIC);
-    let summary = ctx.frames.summary(wake, memory.max(0.0) as u64);
+    let mut summary = ctx.frames.summary(wake, memory.max(0.0) as u64);
+    summary.dock = ctx.dock.as_ref().map(|dock| dock.bind().report());
     if params.reset {
         ctx.frames.reset();
     }

@@ -110,6 +110,11 @@ impl ScriptHealth {
         }
     }
 
+    /// How many scripts fail to parse now.
+    pub fn broken_count(&self) -> usize {
+        self.broken.len()
+    }
+
     pub fn summary(&self) -> ScriptErrors {
         ScriptErrors {
             count: self.broken.len(),

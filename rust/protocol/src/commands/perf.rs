@@ -40,6 +40,22 @@ pub struct Performance {
     pub static_memory_bytes: u64,
     /// Time the plugin took to start in this editor.
     pub startup_us: u64,
+    /// The editor dock, as it shows now; absent when it is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dock: Option<DockReport>,
+}
+
+/// What the dock shows, read back from its own controls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockReport {
+    /// Whether it is on screen (its tab is the one shown).
+    pub visible: bool,
+    /// Its visible area in the editor window: x, y, width, height.
+    pub rect: [f32; 4],
+    /// Its text, one line per row.
+    pub rows: Vec<String>,
+    /// The clients its setup menu offers.
+    pub setup_clients: Vec<String>,
 }
 
 /// A summary of durations in microseconds.

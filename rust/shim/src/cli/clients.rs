@@ -307,6 +307,12 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_are_the_clients_the_dock_offers() {
+        let names: Vec<&str> = CLIENTS.iter().map(|c| c.name).collect();
+        assert_eq!(names, godot_mcp_protocol::clients::SETUP_CLIENTS);
+    }
+
+    #[test]
     fn every_default_scope_has_a_file() {
         let places = Places {
             home: "/h".into(),

@@ -11,14 +11,15 @@ use godot_mcp_protocol::catalog::Selection;
 use super::clients::{self, Client, Places, SERVER, Scope, Shape};
 use super::{edit, flag_value, project};
 
-const USAGE: &str = "usage: godot-mcp setup CLIENT [--project DIR] [--scope user|project] [--toolsets a,b|all] [--print]
+const USAGE: &str = "usage: godot-mcp setup CLIENT [--project DIR] [--scope user|project] [--toolsets a,b|all] [--print|--entry]
 Adds this godot-mcp to CLIENT's MCP configuration, keeping everything else in the file.
   CLIENT       claude-code, claude-desktop, codex, cursor, vscode, gemini, windsurf, zed, cline, opencode
   --project    the project whose files a project-scope entry goes into (default: the Godot
                project containing this folder, else this folder)
   --scope      user (the client's own settings) or project; each client has its usual default
   --toolsets   tool groups to list besides core; each client has a default fitting its limits
-  --print      show the change; write nothing";
+  --print      show the change; write nothing
+  --entry      print only our entry, ready to paste into the client's file; write nothing";
 
 struct Options {
     client: &'static Client,
@@ -26,11 +27,12 @@ struct Options {
     scope: Scope,
     toolsets: String,
     print: bool,
+    entry: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let (mut client, mut project, mut scope, mut toolsets, mut print) =
-        (None, None, None, None, false);
+    let (mut client, mut project, mut scope, mut toolsets, mut print, mut entry) =
+        (None, None, None, None, false, false);
     let mut i = 0;
     while i < args.len() {
         if let Some(v) = flag_value(args, &mut i, "--project")? {
@@ -41,6 +43,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
             toolsets = Some(v);
         } else if args[i] == "--print" {
             print = true;
+        } else if args[i] == "--entry" {
+            entry = true;
         } else if args[i].starts_with('-') || client.is_some() {
             return Err(format!("unexpected {:?}\n{USAGE}", args[i]));
         } else {
@@ -70,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         scope: scope.unwrap_or(client.default_scope),
         toolsets,
         print,
+        entry,
     })
 }
 
@@ -83,6 +88,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let mut server_args = Vec::new();
     if !options.toolsets.trim().is_empty() {
         server_args.extend(["--toolsets".to_owned(), options.toolsets.clone()]);
+    }
+    if options.entry {
+        println!("{}", entry_text(options.client, &command, &server_args)?);
+        return Ok(ExitCode::SUCCESS);
     }
     if options.client.name == "claude-code"
         && let Some(claude) = find_on_path("claude")
@@ -155,6 +164,39 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Our entry alone, as the user would paste it: Claude Code's `claude mcp
+/// add` line, else a file holding only our entry in the client's format.
+fn entry_text(client: &Client, command: &Path, server_args: &[String]) -> Result<String, String> {
+    if client.name == "claude-code" {
+        let mut line = format!(
+            "claude mcp add {SERVER} -- {}",
+            quoted(&command.to_string_lossy())
+        );
+        for arg in server_args {
+            line.push(' ');
+            line.push_str(&quoted(arg));
+        }
+        return Ok(line);
+    }
+    let entry = client.shape.entry(command, server_args);
+    let key = client.shape.servers_key();
+    let text = match client.shape {
+        Shape::Codex => edit::toml("", key, SERVER, &entry),
+        _ => edit::json("", key, SERVER, &entry),
+    }?;
+    Ok(text.unwrap_or_default().trim_end().to_owned())
+}
+
+/// A word as a POSIX shell reads it.
+fn quoted(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-,:=+@".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// Where the previous version of a configuration file is kept.
 pub fn backup_path(file: &Path) -> PathBuf {
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -210,4 +252,32 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
     };
     std::env::split_paths(&path)
         .find_map(|dir| names.iter().map(|n| dir.join(n)).find(|p| p.is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_what_the_files_would_hold() {
+        let command = Path::new("/opt/my tools/godot-mcp");
+        let args = ["--toolsets".to_owned(), "all".to_owned()];
+        let claude = entry_text(clients::find("claude-code").unwrap(), command, &args).unwrap();
+        assert_eq!(
+            claude,
+            "claude mcp add godot -- '/opt/my tools/godot-mcp' --toolsets all"
+        );
+        let cursor = entry_text(clients::find("cursor").unwrap(), command, &[]).unwrap();
+        let cursor: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+        assert_eq!(
+            cursor["mcpServers"]["godot"]["command"],
+            "/opt/my tools/godot-mcp"
+        );
+        let codex = entry_text(clients::find("codex").unwrap(), command, &args).unwrap();
+        let codex: toml_edit::DocumentMut = codex.parse().unwrap();
+        assert_eq!(
+            codex["mcp_servers"]["godot"]["env_vars"].to_string().trim(),
+            r#"["XDG_RUNTIME_DIR"]"#
+        );
+    }
 }
