@@ -6,12 +6,14 @@
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
 //! - `cargo xtask bench [--quick | --trees | --play | --windowed]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only; `--windowed`: a windowed editor, focused and not, called seconds apart)
 //! - `cargo xtask dist`: the release archive `dist/godot-mcp-<version>-<os>-<arch>.tar.gz` (zip on Windows) and its SHA-256 sums
+//! - `cargo xtask fuzz [--seconds N] [--target T]`: coverage-guided fuzzing of the decoders and parsers (nightly, cargo-fuzz), N seconds per target
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 #![forbid(unsafe_code)]
 
 mod classes;
 mod demo;
+mod fuzz;
 mod godot;
 
 use godot_mcp_e2e::workspace_root as root;
@@ -31,9 +33,10 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | fuzz [--seconds N] [--target T] | classes>"
                 .into(),
         ),
     };
