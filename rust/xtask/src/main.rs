@@ -5,6 +5,7 @@
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
 //! - `cargo xtask bench [--quick | --trees | --play | --windowed]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only; `--windowed`: a windowed editor, focused and not, called seconds apart)
+//! - `cargo xtask soak [--minutes N] [--headless]`: a mixed workload against a real editor for N minutes, a row of RSS, frame times, latency and errors per minute
 //! - `cargo xtask dist`: the release archive `dist/godot-mcp-<version>-<os>-<arch>.tar.gz` (zip on Windows) and its SHA-256 sums
 //! - `cargo xtask fuzz [--seconds N] [--target T]`: coverage-guided fuzzing of the decoders and parsers (nightly, cargo-fuzz), N seconds per target
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
@@ -34,9 +35,10 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | fuzz [--seconds N] [--target T] | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | soak [--minutes N] [--headless] | fuzz [--seconds N] [--target T] | classes>"
                 .into(),
         ),
     };
@@ -154,6 +156,24 @@ fn bench(args: &[String]) -> Result {
             .env("GODOT", &godot)
             .env("GODOT_MCP_SHIM", &built.shim),
         "benchmark",
+    )
+}
+
+/// Drives a real editor through the shim for a while; prints a row a minute
+/// and fails on an unexpected error, RSS growth or an unstable p99.
+fn soak(args: &[String]) -> Result {
+    let godot = godot::ensure_godot()?;
+    if !args.iter().any(|a| a == "--headless") {
+        godot::ensure_xvfb()?;
+    }
+    let built = build()?;
+    status(
+        cargo()
+            .args(["bench", "-p", "godot-mcp-e2e", "--bench", "soak", "--"])
+            .args(args)
+            .env("GODOT", &godot)
+            .env("GODOT_MCP_SHIM", &built.shim),
+        "soak",
     )
 }
 
