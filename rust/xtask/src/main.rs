@@ -69,16 +69,27 @@ struct Built {
 }
 
 fn build() -> Result<Built> {
+    build_with(&[])
+}
+
+/// The extension feature the e2e suite needs: a hidden command that panics
+/// halfway through an edit. Only the test build has it, and since the suite
+/// builds once with it, it costs no second release build.
+const TEST_FEATURES: [&str; 2] = ["--features", "godot-mcp-extension/test-panic"];
+
+fn build_with(features: &[&str]) -> Result<Built> {
     let start = Instant::now();
     status(
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "godot-mcp",
-            "-p",
-            "godot-mcp-extension",
-        ]),
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "godot-mcp",
+                "-p",
+                "godot-mcp-extension",
+            ])
+            .args(features),
         "cargo build --release",
     )?;
     let target = root().join("target/release");
@@ -196,11 +207,12 @@ fn test(filter: &[String]) -> Result {
     )?;
     let godot = godot::ensure_godot()?;
     godot::ensure_xvfb()?;
-    let built = build()?;
+    let built = build_with(&TEST_FEATURES)?;
     status(
         cargo()
             .args(["test", "--workspace", "--release"])
-            .args(["--exclude", "godot-mcp-e2e"]),
+            .args(["--exclude", "godot-mcp-e2e"])
+            .args(TEST_FEATURES),
         "unit tests",
     )?;
     status(
