@@ -26,5 +26,10 @@ async fn one_minute() -> godot_mcp_e2e::TestResult {
         "the workload did not run in full: {}",
         row.row()
     );
+    ensure!(
+        row.lost_lines == 0,
+        "{} lines the games printed never reached get_game_output",
+        row.lost_lines
+    );
     soak::verdict(&rows, 0, u64::MAX).map(drop)
 }

@@ -326,8 +326,9 @@ impl<'a> Soak<'a> {
                     self.unexpected(format!("output of a short run was dropped: {}", out["run"]));
                 }
                 // Godot's editor drops the debugger messages it has not yet
-                // handled when a game's session ends, so a busy editor may
-                // miss the last lines of a game that quits: counted apart.
+                // handled when a game's session ends; a quitting game waits
+                // for the editor to have read its output, and whatever is
+                // lost anyway is counted here.
                 self.minute.lost_lines += TALKER_LINES.saturating_sub(lines);
                 self.minute.game_runs += 1;
                 return;
