@@ -20,6 +20,7 @@ mod reliability;
 mod see;
 mod session;
 mod shim_hardening;
+mod soak;
 mod speed;
 mod tools;
 mod transport;
@@ -130,6 +131,7 @@ fn main() {
         play::run(&mut suite, filter.as_deref()).await;
         debug::run(&mut suite, filter.as_deref()).await;
         speed::run(&mut suite, filter.as_deref()).await;
+        soak::run(&mut suite, filter.as_deref()).await;
         see::run(&mut suite, filter.as_deref()).await;
         clients::run(&mut suite, filter.as_deref()).await;
         onboarding::run(&mut suite, filter.as_deref()).await;

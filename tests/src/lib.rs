@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dist;
+pub mod soak;
 pub mod wire;
 
 use std::io::{BufRead, BufReader};

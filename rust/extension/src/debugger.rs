@@ -73,6 +73,11 @@ impl IEditorDebuggerPlugin for GodotMcpDebugger {
             let text = |i: usize| data.get(i).map(|v| v.to_string()).unwrap_or_default();
             // A new game's offer replaces the link to the last one.
             self.link = GameLink::connect(&text(0), &text(1));
+        } else if message == play::BYE {
+            // Messages are read in order: all the game sent before is in.
+            if let Some(mut session) = self.base().get_session(session_id) {
+                session.send_message_ex(play::RELEASE).done();
+            }
         } else if message == play::HOLD {
             // The game waits in its main loop: suspend or thaw it as it
             // asks, then let it go.

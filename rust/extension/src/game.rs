@@ -8,9 +8,22 @@
 //! process has exited (or after a few seconds, should the shutdown hang).
 //! The editor, which waits for its child without reaping it (see
 //! [`crate::runs`]), then sees the real exit status.
+//!
+//! Godot hands printed lines to its debugger connection in batches, and a
+//! quitting game closes that connection without sending what it still
+//! holds: the lines of its last frames would never reach the editor. So the
+//! game flushes its output and gives the connection's thread a moment to
+//! send it before the engine shuts the debugger down.
 
 use godot::classes::{Engine, EngineDebugger};
 use godot::obj::Singleton;
+
+/// `EngineDebugger.line_poll` processes the debugger's events (the output
+/// flush first) on every this many calls.
+const LINE_POLLS_PER_FLUSH: usize = 2048;
+/// Time the connection's thread (which wakes every millisecond) gets to
+/// send the flushed output.
+const SEND_TIME: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Longest time the connection is held open past the debugger's own close.
 #[cfg(target_os = "linux")]
@@ -21,7 +34,17 @@ pub fn main_loop_ending() {
     if Engine::singleton().is_editor_hint() || !EngineDebugger::singleton().is_active() {
         return;
     }
+    flush_output();
     hold_connection();
+}
+
+/// Sends the output the debugger still holds to the editor.
+fn flush_output() {
+    let mut debugger = EngineDebugger::singleton();
+    for _ in 0..LINE_POLLS_PER_FLUSH {
+        debugger.line_poll();
+    }
+    std::thread::sleep(SEND_TIME);
 }
 
 /// The editor's debugger port from `--remote-debug tcp://host:port`.

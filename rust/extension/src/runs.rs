@@ -344,6 +344,12 @@ impl Run {
             return;
         }
         let gone_since = *self.gone_since.get_or_insert_with(Instant::now);
+        // While the editor still plays, its debugger session may hold
+        // messages the game sent before it exited: the run ends once the
+        // editor has read them (its session stops), or after a grace.
+        if exit.is_some() && playing && gone_since.elapsed() < EXIT_GRACE {
+            return;
+        }
         let stop = self.stop_requested;
         let (state, code, signal) = match exit {
             Some(Exit::Code(code)) if !stop => (RunState::Exited, Some(code), None),
@@ -694,8 +700,22 @@ mod tests {
 
         let mut runs = run_with(vec![]);
         runs.runs.back_mut().unwrap().exit = Some(Arc::new(Mutex::new(Some(Exit::Signal(11)))));
-        runs.refresh(true);
+        runs.refresh(false);
         assert_eq!(runs.current().unwrap().state, RunState::Crashed);
+    }
+
+    #[test]
+    fn output_the_editor_reads_after_the_exit_is_kept() {
+        let mut runs = run_with(vec![Message::Output(vec![("stdout", "one".into())])]);
+        runs.runs.back_mut().unwrap().exit = Some(Arc::new(Mutex::new(Some(Exit::Code(0)))));
+        // The process has exited, but the editor still reads its session.
+        runs.refresh(true);
+        assert!(!runs.current().unwrap().state.ended());
+        runs.on_message(Message::Output(vec![("stdout", "two".into())]), String::new);
+        runs.refresh(false);
+        let summary = runs.current().unwrap();
+        assert_eq!((summary.state, summary.output_lines), (RunState::Exited, 2));
+        assert_eq!(summary.last_output, ["one", "two"]);
     }
 
     #[test]

@@ -22,7 +22,11 @@ pub const REPLY: &str = "godot_mcp:reply";
 /// loop and waits to be suspended (or thawed); the editor answers with the
 /// engine's suspend message and [`RELEASE`].
 pub const HOLD: &str = "godot_mcp:hold";
-/// Editor to game: end a hold.
+/// Game to editor, `[]`: the game is quitting and waits until the editor
+/// has read everything it sent before (the editor drops what it has not
+/// read when the game's session ends); the editor answers with [`RELEASE`].
+pub const BYE: &str = "godot_mcp:bye";
+/// Editor to game: end a hold or a bye.
 pub const RELEASE: &str = "godot_mcp:release";
 /// Command-line flag of a game that must start frozen.
 pub const FROZEN_FLAG: &str = "--godot-mcp-frozen";

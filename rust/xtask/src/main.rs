@@ -5,13 +5,16 @@
 //! - `cargo xtask run [--demo]`: open the sample project in a real editor and serve MCP
 //! - `cargo xtask test`: the whole suite: format, lints, unit tests, end-to-end tests
 //! - `cargo xtask bench [--quick | --trees | --play | --windowed]`: latency, throughput and footprint against a real editor (`--trees`: the scene trees only; `--play`: the play-test tools only; `--windowed`: a windowed editor, focused and not, called seconds apart)
+//! - `cargo xtask soak [--minutes N] [--headless]`: a mixed workload against a real editor for N minutes, a row of RSS, frame times, latency and errors per minute
 //! - `cargo xtask dist`: the release archive `dist/godot-mcp-<version>-<os>-<arch>.tar.gz` (zip on Windows) and its SHA-256 sums
+//! - `cargo xtask fuzz [--seconds N] [--target T]`: coverage-guided fuzzing of the decoders and parsers (nightly, cargo-fuzz), N seconds per target
 //! - `cargo xtask classes`: regenerate the offline class list from Godot's extension API
 
 #![forbid(unsafe_code)]
 
 mod classes;
 mod demo;
+mod fuzz;
 mod godot;
 
 use godot_mcp_e2e::workspace_root as root;
@@ -31,9 +34,11 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         Some("classes") => godot::ensure_godot().and_then(|g| classes::regenerate(&g)),
         _ => Err(
-            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | classes>"
+            "usage: cargo xtask <godot | build | run [--demo] | test [e2e-filter] | bench [--quick | --trees | --play | --windowed] | dist | soak [--minutes N] [--headless] | fuzz [--seconds N] [--target T] | classes>"
                 .into(),
         ),
     };
@@ -64,16 +69,27 @@ struct Built {
 }
 
 fn build() -> Result<Built> {
+    build_with(&[])
+}
+
+/// The extension feature the e2e suite needs: a hidden command that panics
+/// halfway through an edit. Only the test build has it, and since the suite
+/// builds once with it, it costs no second release build.
+const TEST_FEATURES: [&str; 2] = ["--features", "godot-mcp-extension/test-panic"];
+
+fn build_with(features: &[&str]) -> Result<Built> {
     let start = Instant::now();
     status(
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "godot-mcp",
-            "-p",
-            "godot-mcp-extension",
-        ]),
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "godot-mcp",
+                "-p",
+                "godot-mcp-extension",
+            ])
+            .args(features),
         "cargo build --release",
     )?;
     let target = root().join("target/release");
@@ -154,6 +170,24 @@ fn bench(args: &[String]) -> Result {
     )
 }
 
+/// Drives a real editor through the shim for a while; prints a row a minute
+/// and fails on an unexpected error, RSS growth or an unstable p99.
+fn soak(args: &[String]) -> Result {
+    let godot = godot::ensure_godot()?;
+    if !args.iter().any(|a| a == "--headless") {
+        godot::ensure_xvfb()?;
+    }
+    let built = build()?;
+    status(
+        cargo()
+            .args(["bench", "-p", "godot-mcp-e2e", "--bench", "soak", "--"])
+            .args(args)
+            .env("GODOT", &godot)
+            .env("GODOT_MCP_SHIM", &built.shim),
+        "soak",
+    )
+}
+
 fn test(filter: &[String]) -> Result {
     let start = Instant::now();
     status(
@@ -173,11 +207,12 @@ fn test(filter: &[String]) -> Result {
     )?;
     let godot = godot::ensure_godot()?;
     godot::ensure_xvfb()?;
-    let built = build()?;
+    let built = build_with(&TEST_FEATURES)?;
     status(
         cargo()
             .args(["test", "--workspace", "--release"])
-            .args(["--exclude", "godot-mcp-e2e"]),
+            .args(["--exclude", "godot-mcp-e2e"])
+            .args(TEST_FEATURES),
         "unit tests",
     )?;
     status(

@@ -3,6 +3,7 @@
 use godot::classes::{Engine, ProjectSettings};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::editor::*;
+use godot_mcp_protocol::commands::runs::RunState;
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
 use std::time::Duration;
@@ -89,6 +90,7 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
     let frozen = params.frozen;
     let holds = ctx.debugger.as_ref().map_or(0, |d| d.bind().holds);
     let debugger = ctx.debugger.clone();
+    let runs = ctx.runs.clone();
     let mut started = !stopping;
     let asked = std::time::Instant::now();
     if started {
@@ -108,6 +110,20 @@ pub fn run_project(ctx: &mut Ctx, params: RunProject) -> Result<Answer<ProjectRu
                 return None;
             }
             if !super::editor_interface().is_playing_scene() {
+                // A game quick to quit may end before this poll saw it up:
+                // it ran all the same once it announced itself.
+                let ran = runs
+                    .borrow()
+                    .current()
+                    .is_some_and(|r| r.run_id == run_id && r.state != RunState::Starting);
+                if ran {
+                    return Some(Ok(ProjectRun {
+                        playing: false,
+                        scene: scene.clone(),
+                        run_id,
+                        frozen,
+                    }));
+                }
                 return Some(Err(ErrorBody::new(
                     ErrorCode::GodotError,
                     format!("the game running {scene} ended as soon as it started"),

@@ -10,6 +10,8 @@ mod capture;
 mod debug;
 mod docs;
 mod editor;
+#[cfg(feature = "test-panic")]
+mod fault;
 pub use editor::godot_version;
 mod files;
 mod history;
@@ -109,7 +111,7 @@ impl Context for Ctx {
 pub fn router() -> &'static Router<Ctx> {
     static ROUTER: OnceLock<Router<Ctx>> = OnceLock::new();
     ROUTER.get_or_init(|| {
-        Router::new()
+        let router = Router::new()
             .now(editor::get_editor_state)
             .now(editor::get_project_info)
             .now(scene::create_scene)
@@ -192,7 +194,10 @@ pub fn router() -> &'static Router<Ctx> {
             .now(history::redo)
             .now(history::get_undo_history)
             .now(perf::get_performance)
-            .later(history::batch, history::BATCH_DEADLINE)
+            .later(history::batch, history::BATCH_DEADLINE);
+        #[cfg(feature = "test-panic")]
+        let router = router.now(fault::test_panic);
+        router
     })
 }
 
@@ -427,6 +432,8 @@ mod tests {
         let router = router();
         assert_eq!(router.duplicates(), [] as [&str; 0], "registered twice");
         let mut live: Vec<&str> = router.names().collect();
+        #[cfg(feature = "test-panic")]
+        live.retain(|name| *name != fault::NAME);
         let mut catalog: Vec<&str> = godot_mcp_protocol::CATALOG
             .iter()
             .filter(|c| !c.local)

@@ -50,12 +50,14 @@ use std::time::{Duration, Instant};
 
 use godot::classes::{Engine, EngineDebugger, Os};
 use godot::prelude::*;
-use godot_mcp_protocol::play::{CAPTURE, FROZEN_FLAG, GameAnswer, GameRequest, HOLD, REPLY};
+use godot_mcp_protocol::play::{BYE, CAPTURE, FROZEN_FLAG, GameAnswer, GameRequest, HOLD, REPLY};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 use serde_json::Value;
 
 /// How long a hold waits for the editor before letting the game go on.
 const HOLD_AT_MOST: Duration = Duration::from_secs(10);
+/// How long a quitting game waits for the editor to have read its output.
+const BYE_AT_MOST: Duration = Duration::from_secs(2);
 /// How long a frozen iteration waits on the direct link: most of a frozen
 /// frame, so requests wake the game at once and it does not spin.
 const FROZEN_WAIT: Duration = Duration::from_millis(4);
@@ -124,10 +126,12 @@ pub fn frame() {
     }
 }
 
-/// Ends the capture with the main loop: its callable must not outlive it.
+/// Says goodbye to the editor, then ends the capture with the main loop:
+/// its callable must not outlive it.
 pub fn main_loop_ending() {
     LINK.with_borrow_mut(Option::take);
     if AGENT.with_borrow_mut(Option::take).is_some() {
+        wait_for_editor(BYE, &varray![], BYE_AT_MOST, false);
         EngineDebugger::singleton().unregister_message_capture(CAPTURE);
     }
 }
@@ -157,18 +161,29 @@ fn with_clock<T>(f: impl FnOnce(&mut clock::Clock) -> T) -> Option<T> {
 /// and said so: the engine's suspend can only come from the editor, and
 /// waiting for it here means not one frame runs in the wrong state.
 fn hold(reason: &str, suspended: bool) {
+    // Before the first frame the scene is not loaded yet: link requests
+    // wait for the first iteration.
+    wait_for_editor(
+        HOLD,
+        &varray![reason, suspended],
+        HOLD_AT_MOST,
+        reason != "start",
+    );
+}
+
+/// Sends `message` and polls the debugger channel (and the link, when
+/// `link`) until the editor releases the game, for at most `at_most`.
+fn wait_for_editor(message: &str, data: &VarArray, at_most: Duration, link: bool) {
     RELEASED.set(false);
     let mut debugger = EngineDebugger::singleton();
-    debugger.send_message(HOLD, &varray![reason, suspended]);
-    let deadline = Instant::now() + HOLD_AT_MOST;
+    debugger.send_message(message, data);
+    let deadline = Instant::now() + at_most;
     while !RELEASED.get() && Instant::now() < deadline {
         // The engine polls the channel once every 2048 line polls.
         for _ in 0..2048 {
             debugger.line_poll();
         }
-        // Before the first frame the scene is not loaded yet: link
-        // requests wait for the first iteration.
-        if reason != "start" {
+        if link {
             poll_link();
         }
         std::thread::sleep(Duration::from_micros(100));
