@@ -52,9 +52,7 @@ fn prepare(project: &std::path::Path) -> Result<(), String> {
     write("failing.gd", FAILING_SCRIPT)?;
     write(
         "failing.tscn",
-        "[gd_scene load_steps=2 format=3]\n\n\
-         [ext_resource type=\"Script\" path=\"res://context/failing.gd\" id=\"1\"]\n\n\
-         [node name=\"Failing\" type=\"Node\"]\nscript = ExtResource(\"1\")\n",
+        &godot_mcp_e2e::script_scene("Failing", "res://context/failing.gd"),
     )
 }
 

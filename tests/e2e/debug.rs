@@ -61,17 +61,22 @@ var big := range(50)
 
 /// A tool script that presses Play the way the editor's button does.
 const PRESS_PLAY_GD: &str = "@tool\nextends Node\n\n\nfunc _ready() -> void:\n\tif Engine.is_editor_hint():\n\t\tEditorInterface.play_custom_scene.call_deferred(\"res://e2e_debug/loop.tscn\")\n";
-const PRESS_PLAY_TSCN: &str = "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"res://e2e_debug/press_play.gd\" id=\"1\"]\n\n[node name=\"Press\" type=\"Node\"]\nscript = ExtResource(\"1\")\n";
-
-const LOOP_TSCN: &str = "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"res://e2e_debug/loop.gd\" id=\"1\"]\n\n[node name=\"Loop\" type=\"Node\"]\nscript = ExtResource(\"1\")\n";
 
 fn prepare(project: &std::path::Path) -> Result<(), String> {
     let dir = project.join("e2e_debug");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("loop.gd"), LOOP_GD).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("press_play.gd"), PRESS_PLAY_GD).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("press_play.tscn"), PRESS_PLAY_TSCN).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("loop.tscn"), LOOP_TSCN).map_err(|e| e.to_string())
+    std::fs::write(
+        dir.join("press_play.tscn"),
+        godot_mcp_e2e::script_scene("Press", "res://e2e_debug/press_play.gd"),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("loop.tscn"),
+        godot_mcp_e2e::script_scene("Loop", "res://e2e_debug/loop.gd"),
+    )
+    .map_err(|e| e.to_string())
 }
 
 pub async fn run(suite: &mut crate::Suite, filter: Option<&str>) {

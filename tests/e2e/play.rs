@@ -619,7 +619,7 @@ test_fn!(play_button, |f| {
     f.call_ok(
         "write_text_file",
         json!({"path": "res://e2e_play/press_play.tscn", "content":
-            "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"res://e2e_play/press_play.gd\" id=\"1\"]\n\n[node name=\"Press\" type=\"Node\"]\nscript = ExtResource(\"1\")\n"}),
+            godot_mcp_e2e::script_scene("Press", "res://e2e_play/press_play.gd")}),
     )
     .await?;
     f.call_ok(

@@ -197,8 +197,7 @@ fn add_flood(project: &Path) -> Result<(), String> {
     std::fs::write(dir.join("flood.gd"), FLOOD).map_err(|e| e.to_string())?;
     std::fs::write(
         dir.join("flood.tscn"),
-        "[gd_scene format=3]\n\n[ext_resource type=\"Script\" path=\"res://flood/flood.gd\" id=\"1\"]\n\n\
-         [node name=\"Flood\" type=\"Node\"]\nscript = ExtResource(\"1\")\n",
+        godot_mcp_e2e::script_scene("Flood", "res://flood/flood.gd"),
     )
     .map_err(|e| e.to_string())
 }

@@ -371,6 +371,15 @@ pub fn run_game_headless(project: &Path) -> Result<(), String> {
     std::fs::write(&settings, text).map_err(|e| e.to_string())
 }
 
+/// A one-node scene whose root, a Node named `name`, runs the script at
+/// `script` (a `res://` path).
+pub fn script_scene(name: &str, script: &str) -> String {
+    format!(
+        "[gd_scene load_steps=2 format=3]\n\n[ext_resource type=\"Script\" path=\"{script}\" id=\"1\"]\n\n\
+         [node name=\"{name}\" type=\"Node\"]\nscript = ExtResource(\"1\")\n"
+    )
+}
+
 /// A scene of `n` nodes, ten children a node, of a few common classes: `N1`
 /// to `N{n-1}` under a `Root` Node2D, in file (pre-)order by parent.
 pub fn generated_scene(n: usize) -> String {

@@ -103,8 +103,7 @@ fn add_talker(project: &Path) -> Result<(), String> {
     std::fs::write(dir.join("talker.gd"), TALKER_SCRIPT).map_err(|e| e.to_string())?;
     std::fs::write(
         dir.join("talker.tscn"),
-        "[gd_scene format=3]\n\n[ext_resource type=\"Script\" path=\"res://soak/talker.gd\" id=\"1\"]\n\n\
-         [node name=\"Talker\" type=\"Node\"]\nscript = ExtResource(\"1\")\n",
+        crate::script_scene("Talker", "res://soak/talker.gd"),
     )
     .map_err(|e| e.to_string())
 }
