@@ -36,9 +36,24 @@ pub struct Stdio<R, W> {
 
 /// The standard streams, through rmcp's non-blocking pipes when they are pipes.
 pub fn stdio() -> Stdio<rmcp::transport::StdioReader, rmcp::transport::StdioWriter> {
+    widen_stdout_pipe();
     let (read, write) = rmcp::transport::stdio_pipes();
     Stdio::new(read, write)
 }
+
+/// Lets a big answer (a 2,000-node tree is over 100 KB) fit the pipe whole,
+/// so it leaves in one write instead of waiting for the client to drain
+/// each 64 KB: on a busy machine every such wait is a trip through the
+/// scheduler for both processes. Best effort: refused when standard output
+/// is no pipe or the size is over the system's limit.
+#[cfg(target_os = "linux")]
+fn widen_stdout_pipe() {
+    const PIPE_BYTES: usize = 1024 * 1024;
+    let _ = rustix::pipe::fcntl_setpipe_size(std::io::stdout(), PIPE_BYTES);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen_stdout_pipe() {}
 
 enum Line {
     Whole,
