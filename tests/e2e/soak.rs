@@ -26,6 +26,14 @@ async fn one_minute() -> godot_mcp_e2e::TestResult {
         "the workload did not run in full: {}",
         row.row()
     );
+    // The extension's heap holds at least the call log and the game's
+    // output ring, and far less than Godot does.
+    ensure!(
+        row.extension_kib > 0 && row.extension_kib < row.godot_kib,
+        "memory split not reported: godot {} KiB, the extension {} KiB",
+        row.godot_kib,
+        row.extension_kib
+    );
     ensure!(
         row.lost_lines == 0,
         "{} lines the games printed never reached get_game_output",

@@ -49,6 +49,11 @@ pub struct Minute {
     pub minute: u64,
     /// Median of the editor's RSS samples taken this minute.
     pub rss_kib: u64,
+    /// At the minute's end: what Godot counts as its own memory, and what
+    /// the extension holds on its heap (the rest of RSS is neither's count:
+    /// drivers, allocator slack).
+    pub godot_kib: u64,
+    pub extension_kib: u64,
     /// The editor's frame intervals (p99) while idle and while busy with requests.
     pub idle_frame_p99_us: u64,
     pub active_frame_p99_us: u64,
@@ -71,14 +76,16 @@ pub struct Minute {
 }
 
 impl Minute {
-    pub const HEADER: &str = "min  rss MiB  idle p99 ms  busy p99 ms  req p99 ms  calls  p50 ms  p99 ms  slow  slow max ms  games  lost  shots  expected  unexpected";
+    pub const HEADER: &str = "min  rss MiB  godot MiB  ours KiB  idle p99 ms  busy p99 ms  req p99 ms  calls  p50 ms  p99 ms  slow  slow max ms  games  lost  shots  expected  unexpected";
 
     pub fn row(&self) -> String {
         let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
         format!(
-            "{:>3}  {:>7.1}  {:>11}  {:>11}  {:>10}  {:>5}  {:>6}  {:>6}  {:>4}  {:>11}  {:>5}  {:>4}  {:>5}  {:>8}  {:>10}",
+            "{:>3}  {:>7.1}  {:>9.1}  {:>8}  {:>11}  {:>11}  {:>10}  {:>5}  {:>6}  {:>6}  {:>4}  {:>11}  {:>5}  {:>4}  {:>5}  {:>8}  {:>10}",
             self.minute,
             self.rss_kib as f64 / 1024.0,
+            self.godot_kib as f64 / 1024.0,
+            self.extension_kib,
             ms(self.idle_frame_p99_us),
             ms(self.active_frame_p99_us),
             ms(self.request_p99_us),
@@ -386,6 +393,9 @@ impl<'a> Soak<'a> {
                 self.minute.idle_frame_p99_us = us("idle_frames");
                 self.minute.active_frame_p99_us = us("active_frames");
                 self.minute.request_p99_us = us("request_time");
+                let kib = |k: &str| p[k].as_u64().unwrap_or(0) >> 10;
+                self.minute.godot_kib = kib("static_memory_bytes");
+                self.minute.extension_kib = kib("extension_heap_bytes");
             }
             Err(e) => self.unexpected(format!("get_performance: {e}")),
         }
@@ -424,16 +434,19 @@ pub fn verdict(rows: &[Minute], warmup: usize, max_growth_kib: u64) -> Result<St
         return Err("no minute was measured".into());
     };
     let growth = last.rss_kib as i64 - first.rss_kib as i64;
+    let grew = |f: fn(&Minute) -> u64| f(last) as i64 - f(first) as i64;
     let mut p99s: Vec<u64> = measured.iter().map(|m| m.p99_us).collect();
     p99s.sort_unstable();
     let median = percentile(&p99s, 0.5);
     let worst = percentile(&p99s, 1.0);
     let summary = format!(
-        "after {warmup} min of warm-up: editor RSS {:+} KiB over {} min (limit {max_growth_kib}), \
-         call p99 median {:.1} ms, worst {:.1} ms, 0 unexpected errors; \
+        "after {warmup} min of warm-up: editor RSS {:+} KiB over {} min (limit {max_growth_kib}; \
+         Godot's count {:+} KiB, the extension's heap {:+} KiB), call p99 median {:.1} ms, worst {:.1} ms, 0 unexpected errors; \
          {} game output lines lost at exit in {} runs",
         growth,
         measured.len() - 1,
+        grew(|m| m.godot_kib),
+        grew(|m| m.extension_kib),
         median as f64 / 1000.0,
         worst as f64 / 1000.0,
         rows.iter().map(|m| m.lost_lines).sum::<u64>(),

@@ -19,6 +19,7 @@ mod game;
 mod game_link;
 mod gate;
 mod handlers;
+mod heap;
 mod perf;
 mod play;
 mod plugin;

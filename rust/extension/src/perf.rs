@@ -91,6 +91,7 @@ impl FrameLog {
             idle_overhead: self.overhead.timings(),
             wake,
             static_memory_bytes,
+            extension_heap_bytes: crate::heap::live_bytes(),
             startup_us: u64::try_from(self.startup.as_micros()).unwrap_or(u64::MAX),
             dock: None,
         }

@@ -38,6 +38,8 @@ pub struct Performance {
     pub wake: Wake,
     /// Godot's static memory use.
     pub static_memory_bytes: u64,
+    /// What the extension itself holds on the heap.
+    pub extension_heap_bytes: u64,
     /// Time the plugin took to start in this editor.
     pub startup_us: u64,
     /// The editor dock, as it shows now; absent when it is off.
