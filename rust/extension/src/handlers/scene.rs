@@ -103,8 +103,9 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
     })
 }
 
-/// Listing time per frame; a bigger tree goes on in the next frames.
-const LIST_SLICE: Duration = Duration::from_millis(3);
+/// Listing time per frame, the dispatcher's default budget; a bigger tree
+/// goes on in the next frames.
+const LIST_SLICE: Duration = Duration::from_millis(4);
 /// Listed nodes nested and encoded in the frame that finishes the walk (about 1 ms).
 const NEST_AT_ONCE: usize = 5_000;
 /// How long listing a big tree may take in all: less than the shim waits.
