@@ -28,7 +28,7 @@ use godot::classes::{
 };
 use godot::prelude::*;
 use godot_mcp_protocol::clients::SETUP_CLIENTS;
-use godot_mcp_protocol::commands::perf::DockReport;
+use godot_mcp_protocol::commands::perf::{DockButton, DockReport};
 
 use crate::server::Peer;
 
@@ -82,6 +82,7 @@ pub struct GodotMcpDock {
     calls: Option<Gd<Label>>,
     result: Option<Gd<Label>>,
     menu: Option<Gd<OptionButton>>,
+    buttons: Vec<Gd<Button>>,
     /// The `godot-mcp` binary, when one was found.
     shim: Option<PathBuf>,
     project: PathBuf,
@@ -140,7 +141,10 @@ impl GodotMcpDock {
             made.push(label.clone());
             *slot = Some(label);
         }
-        for label in &made {
+        // The setup controls go above the rows that grow (clients, calls),
+        // so they stay in view in a short dock.
+        let (fixed, growing) = made.split_at(2);
+        for label in fixed {
             self.base_mut().add_child(label);
         }
 
@@ -164,6 +168,7 @@ impl GodotMcpDock {
         row.add_child(&run);
         self.base_mut().add_child(&row);
         self.menu = Some(menu);
+        self.buttons = vec![copy, run];
 
         let mut result = Label::new_alloc();
         result.set_clip_text(true);
@@ -173,6 +178,9 @@ impl GodotMcpDock {
         }
         self.base_mut().add_child(&result);
         self.result = Some(result);
+        for label in growing {
+            self.base_mut().add_child(label);
+        }
     }
 
     /// Redraws the rows from `status`, and takes a finished setup run.
@@ -235,11 +243,21 @@ impl GodotMcpDock {
                 .map(|i| menu.get_item_text(i).to_string())
                 .collect()
         });
+        let rect = |r: Rect2| [r.position.x, r.position.y, r.size.x, r.size.y];
+        let buttons = self
+            .buttons
+            .iter()
+            .map(|b| DockButton {
+                text: b.get_text().to_string(),
+                rect: rect(b.get_global_rect()),
+            })
+            .collect();
         DockReport {
             visible: self.base().is_visible_in_tree(),
-            rect: [area.position.x, area.position.y, area.size.x, area.size.y],
+            rect: rect(area),
             rows,
             setup_clients,
+            buttons,
         }
     }
 
@@ -310,7 +328,11 @@ impl GodotMcpDock {
             .job
             .as_ref()
             .and_then(|j| j.outcome.lock().unwrap_or_else(|e| e.into_inner()).take());
-        let (Some(outcome), Some(job)) = (outcome, self.job.take()) else {
+        // A run still going stays: the rows are redrawn meanwhile.
+        let Some(outcome) = outcome else {
+            return;
+        };
+        let Some(job) = self.job.take() else {
             return;
         };
         // It has written its outcome: only its ending is left.

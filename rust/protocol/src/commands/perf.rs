@@ -56,6 +56,18 @@ pub struct DockReport {
     pub rows: Vec<String>,
     /// The clients its setup menu offers.
     pub setup_clients: Vec<String>,
+    /// Its buttons, so a test can press them where they are drawn.
+    #[serde(default)]
+    pub buttons: Vec<DockButton>,
+}
+
+/// A button of the dock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockButton {
+    /// Its caption.
+    pub text: String,
+    /// Where it is in the editor window, as `DockReport::rect`.
+    pub rect: [f32; 4],
 }
 
 /// A summary of durations in microseconds.
