@@ -59,6 +59,9 @@ pub struct DockReport {
     /// Its buttons, so a test can press them where they are drawn.
     #[serde(default)]
     pub buttons: Vec<DockButton>,
+    /// The `godot-mcp` its buttons run; absent when none was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shim: Option<String>,
 }
 
 /// A button of the dock.
