@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use godot_mcp_e2e::{Editor, EditorOptions, Mcp, RawClient};
+use godot_mcp_e2e::{Editor, EditorOptions, Mcp, RawClient, xdotool};
 use serde_json::{Value, json};
 
 use super::{
@@ -33,7 +33,7 @@ pub async fn run(godot: &Path, base: &Path, quick: bool, report: &mut Report) ->
         },
     )?;
     let display = editor.display.clone().ok_or("no display")?;
-    let window = editor_window(&display)?;
+    let window = editor.window()?;
     let back_to_back = if quick { 60 } else { 300 };
     let spaced = if quick { 15 } else { 60 };
     let pairs = if quick { 20 } else { 60 };
@@ -226,26 +226,6 @@ async fn edit_pairs(mcp: &Mcp, pairs: usize, report: &mut Report) -> Result {
     Ok(())
 }
 
-/// The editor's main window.
-fn editor_window(display: &str) -> Result<String> {
-    let start = Instant::now();
-    loop {
-        let found = xdotool(
-            display,
-            &["search", "--onlyvisible", "--classname", "Godot_Editor"],
-        );
-        if let Ok(ids) = found
-            && let Some(id) = ids.lines().map(str::trim).find(|l| !l.is_empty())
-        {
-            return Ok(id.to_owned());
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            return Err("the editor's window did not show".into());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 /// Gives the editor's `window` the keyboard focus, or moves it to the root
 /// window (no application focused), and waits until the editor has
 /// switched its sleep. Without a window manager the editor only counts as
@@ -285,22 +265,6 @@ fn root_window(display: &str) -> Result<String> {
         .nth(1)
         .map(str::to_owned)
         .ok_or_else(|| format!("no root window id in: {text}"))
-}
-
-fn xdotool(display: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .output()
-        .map_err(|e| format!("xdotool ({e}); `cargo xtask bench --windowed` installs it"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "xdotool {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A small xorshift generator: spacing needs no more.

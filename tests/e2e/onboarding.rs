@@ -622,7 +622,16 @@ fn archive(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
             "install from the archive:\n{}",
             text(&install)
         );
-        let editor = Editor::start(&godot_binary()?, &project, EditorOptions::default())?;
+        // The dock finds the godot-mcp that installed the addon, as a
+        // user's editor, which knows no GODOT_MCP_SHIM, must.
+        let editor = Editor::start(
+            &godot_binary()?,
+            &project,
+            EditorOptions {
+                extra_env: vec![("GODOT_MCP_SHIM".into(), String::new())],
+                ..EditorOptions::default()
+            },
+        )?;
         let mcp = Mcp::start_command({
             let mut cmd = tokio::process::Command::new(folder.join("godot-mcp"));
             cmd.env("GODOT_MCP_PORT", editor.port.to_string())
@@ -637,6 +646,18 @@ fn archive(_: &()) -> Pin<Box<dyn Future<Output = TestResult> + '_>> {
         ensure!(
             state["project_name"] == "Packed",
             "the editor answers: {state}"
+        );
+        let perf = mcp
+            .call("get_performance", json!({}))
+            .await
+            .map_err(|e| format!("get_performance: {e:?}"))?;
+        let packed = folder.join("godot-mcp");
+        let packed = packed.canonicalize().unwrap_or(packed);
+        ensure!(
+            perf["dock"]["shim"] == json!(packed.to_string_lossy()),
+            "the dock would run {}, not the archive's {}",
+            perf["dock"]["shim"],
+            packed.display()
         );
         mcp.close().await;
         let _ = std::fs::remove_dir_all(&root);

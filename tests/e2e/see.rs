@@ -9,7 +9,9 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use godot_mcp_e2e::{Editor, EditorOptions, Mcp, TestResult, godot_binary, sample_project_copy};
+use godot_mcp_e2e::{
+    Editor, EditorOptions, Mcp, TestResult, godot_binary, sample_project_copy, xdotool,
+};
 use godot_mcp_protocol::ErrorCode;
 use serde_json::{Value, json};
 
@@ -53,12 +55,14 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         (RENDERING[0], editor_window),
         (RENDERING[1], viewport_2d),
         (RENDERING[2], viewport_3d),
+        // Before any game runs: clicks on the dock are not proven to land
+        // once a game has been run from this editor.
+        (RENDERING[8], editor_dock),
         (RENDERING[3], game_screenshot),
         (RENDERING[4], game_output),
         (RENDERING[5], exit_code),
         (RENDERING[6], editor_log),
         (RENDERING[7], script_errors),
-        (RENDERING[8], editor_dock),
     ];
     suite.run_all(&f, filter, tests).await;
     let F { mcp, mut editor } = f;
@@ -562,6 +566,121 @@ test_fn!(editor_dock, |f| {
         "the dock's area shows {} colours: nothing drawn",
         colours.len()
     );
+    // Its buttons, pressed with the pointer where they are drawn: "Copy
+    // config" gets the chosen client's entry from godot-mcp, "Run setup"
+    // writes it (Claude Code, the menu's first, keeps it in the project's
+    // .mcp.json).
+    let display = f
+        .editor
+        .display
+        .clone()
+        .ok_or("the editor has no display")?;
+    let window = f.editor.window()?;
+    let geometry = xdotool(&display, &["getwindowgeometry", "--shell", &window])?;
+    ensure!(
+        geometry.contains(&format!("WIDTH={}\n", window_w as u32))
+            && geometry.contains(&format!("HEIGHT={}\n", window_h as u32)),
+        "the X window is not the {window_w}x{window_h} the editor lays out for, clicks would miss: {geometry}"
+    );
+    let area = rect.clone();
+    let press = |text: &'static str, dock: Value| {
+        let (display, window, area) = (display.clone(), window.clone(), area.clone());
+        async move {
+            let rect: Vec<f64> = dock["buttons"]
+                .as_array()
+                .and_then(|b| b.iter().find(|b| b["text"] == text))
+                .and_then(|b| b["rect"].as_array())
+                .map(|r| r.iter().filter_map(Value::as_f64).collect())
+                .filter(|r: &Vec<f64>| r.len() == 4)
+                .ok_or(format!("no {text} button: {dock}"))?;
+            let (x, y) = (rect[0] + rect[2] / 2.0, rect[1] + rect[3] / 2.0);
+            ensure!(
+                x > area[0] && x < area[0] + area[2] && y > area[1] && y < area[1] + area[3],
+                "the {text} button at {rect:?} is scrolled out of the dock's {area:?}"
+            );
+            let (x, y) = (format!("{}", x as i64), format!("{}", y as i64));
+            // Without a window manager nothing gives the editor the focus,
+            // and an unfocused editor may take a click for focusing only.
+            xdotool(&display, &["windowfocus", &window])?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            // Godot hands the focus on to a child window of its own.
+            let focused = xdotool(&display, &["getwindowfocus"])?;
+            let focused = focused.trim().parse::<u64>().unwrap_or_default();
+            let tree = std::process::Command::new("xwininfo")
+                .args(["-tree", "-display", &display, "-id", &window])
+                .output()
+                .map_err(|e| format!("xwininfo: {e}"))?;
+            let tree = String::from_utf8_lossy(&tree.stdout);
+            let hex = format!("{focused:#x} ");
+            ensure!(
+                tree.lines()
+                    .filter(|l| !l.contains("Root window") && !l.contains("Parent window"))
+                    .any(|l| l.contains(&hex)),
+                "the editor's window {window} did not take the focus ({focused:#x}): {tree}"
+            );
+            xdotool(
+                &display,
+                &["mousemove", "--window", &window, "--sync", &x, &y],
+            )?;
+            // A press and a release apart, as a hand makes them: the button
+            // acts on the release over it.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            xdotool(&display, &["mousedown", "1"])?;
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            xdotool(&display, &["mouseup", "1"])?;
+            Ok::<_, String>(())
+        }
+    };
+    // The result row, the dock's last, once `want` holds for it.
+    let settled = |what: &'static str, want: fn(&str) -> bool| async move {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (dock, rows) = read_dock(f).await?;
+            if let Some(row) = rows.last().filter(|r| want(r)) {
+                return Ok::<_, String>((dock, row.clone()));
+            }
+            ensure!(Instant::now() < deadline, "{what}: {rows:#?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let mcp_json = f.editor.project.join(".mcp.json");
+    let _ = std::fs::remove_file(&mcp_json);
+    let (dock, rows) = read_dock(f).await?;
+    ensure!(
+        !has_row(&rows, |r| r.starts_with("copied ")),
+        "copied before any press: {rows:#?}"
+    );
+    press("Copy config", dock).await?;
+    let (dock, copied) = settled("Copy config did nothing", |r| {
+        r == "copied the claude-code entry"
+    })
+    .await?;
+    ensure!(!mcp_json.exists(), "copying wrote {}", mcp_json.display());
+    press("Run setup", dock).await?;
+    let (_, ran) = settled("Run setup did nothing", |r| {
+        !r.starts_with("copied ") && !r.starts_with("running setup")
+    })
+    .await?;
+    let written = std::fs::read_to_string(&mcp_json)
+        .map_err(|e| format!("Run setup said {ran:?} but wrote no .mcp.json: {e}"))?;
+    let shim = godot_mcp_e2e::shim_binary()?;
+    let shim = shim.canonicalize().unwrap_or(shim);
+    ensure!(
+        written.contains(&*shim.to_string_lossy()) && !ran.contains("failed"),
+        "Run setup said {ran:?}; .mcp.json does not name {}: {written}",
+        shim.display()
+    );
+    println!(
+        "    Copy config: {copied:?}; Run setup: {ran:?}, {} bytes of .mcp.json",
+        written.len()
+    );
+    for leftover in [
+        mcp_json.clone(),
+        mcp_json.with_extension("json.godot-mcp.bak"),
+    ] {
+        let _ = std::fs::remove_file(leftover);
+    }
+
     let perf = f.call_ok("get_performance", json!({})).await?;
     println!(
         "    dock at {rect:?}; idle overhead {} (frames {})",

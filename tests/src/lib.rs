@@ -171,12 +171,22 @@ impl Editor {
         let xvfb = if options.xvfb {
             let (xvfb, name) = start_xvfb()?;
             display = Some(name.clone());
-            cmd.env("DISPLAY", name).args([
-                "--rendering-driver",
-                "opengl3",
-                "--audio-driver",
-                "Dummy",
-            ]);
+            // With no window manager to carry out the editor's maximize,
+            // Godot would lay itself out for the whole screen inside a
+            // smaller window, and the pointer could not reach its right and
+            // bottom edges: the window is given the screen outright.
+            cmd.env("DISPLAY", name)
+                .args([
+                    "--rendering-driver",
+                    "opengl3",
+                    "--audio-driver",
+                    "Dummy",
+                    "--windowed",
+                    "--position",
+                    "0,0",
+                    "--resolution",
+                ])
+                .arg(format!("{}x{}", XVFB_SCREEN.0, XVFB_SCREEN.1));
             Some(xvfb)
         } else {
             None
@@ -277,6 +287,43 @@ impl Editor {
         self.child.id()
     }
 
+    /// The X window of an editor rendering under Xvfb: the largest visible
+    /// one of its class, as its popups are smaller.
+    pub fn window(&self) -> Result<String, String> {
+        let display = self.display.as_deref().ok_or("the editor has no display")?;
+        let start = Instant::now();
+        loop {
+            let ids = xdotool(
+                display,
+                &["search", "--onlyvisible", "--classname", "Godot_Editor"],
+            )
+            .unwrap_or_default();
+            let area = |id: &str| {
+                let shell = xdotool(display, &["getwindowgeometry", "--shell", id]).ok()?;
+                let value = |key: &str| -> Option<u64> {
+                    shell
+                        .lines()
+                        .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))?
+                        .trim()
+                        .parse()
+                        .ok()
+                };
+                Some(value("WIDTH")? * value("HEIGHT")?)
+            };
+            let biggest = ids
+                .split_whitespace()
+                .filter_map(|id| Some((area(id)?, id)))
+                .max();
+            if let Some((_, id)) = biggest {
+                return Ok(id.to_owned());
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                return Err("the editor's window did not show".into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Waits until the editor exits by itself (the user closed it).
     pub fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
         self.child.wait()
@@ -320,6 +367,9 @@ impl Drop for Editor {
     }
 }
 
+/// The private Xvfb screen, which the editor's window fills.
+pub const XVFB_SCREEN: (u32, u32) = (1280, 720);
+
 /// Starts Xvfb on a free display; returns it and the `DISPLAY` value.
 fn start_xvfb() -> Result<(Child, String), String> {
     let mut xvfb = Command::new("Xvfb")
@@ -328,7 +378,7 @@ fn start_xvfb() -> Result<(Child, String), String> {
             "1",
             "-screen",
             "0",
-            "1280x720x24",
+            &format!("{}x{}x24", XVFB_SCREEN.0, XVFB_SCREEN.1),
             "-nolisten",
             "tcp",
         ])
@@ -356,6 +406,24 @@ fn start_xvfb() -> Result<(Child, String), String> {
             Err(format!("Xvfb did not report a display: {outcome:?}"))
         }
     }
+}
+
+/// Runs `xdotool` on `display`, for pointer and focus moves under Xvfb;
+/// `cargo xtask test` and `cargo xtask bench --windowed` install it.
+pub fn xdotool(display: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .map_err(|e| format!("xdotool ({e}); `cargo xtask test` installs it"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "xdotool {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn tail(text: &str, lines: usize) -> String {

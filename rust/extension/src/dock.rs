@@ -27,10 +27,13 @@ use godot::classes::{
     ScrollContainer, Time, VBoxContainer,
 };
 use godot::prelude::*;
-use godot_mcp_protocol::clients::SETUP_CLIENTS;
-use godot_mcp_protocol::commands::perf::DockReport;
+use godot_mcp_protocol::clients::{SETUP_CLIENTS, SHIM_RECORD};
+use godot_mcp_protocol::commands::perf::{DockButton, DockReport};
 
 use crate::server::Peer;
+
+const NO_SHIM: &str =
+    "godot-mcp not found: run `godot-mcp install` on this project, or set GODOT_MCP_SHIM";
 
 /// Finished setup runs, so far; part of the [`Stamp`].
 static JOBS_DONE: AtomicU64 = AtomicU64::new(0);
@@ -82,6 +85,7 @@ pub struct GodotMcpDock {
     calls: Option<Gd<Label>>,
     result: Option<Gd<Label>>,
     menu: Option<Gd<OptionButton>>,
+    buttons: Vec<Gd<Button>>,
     /// The `godot-mcp` binary, when one was found.
     shim: Option<PathBuf>,
     project: PathBuf,
@@ -140,7 +144,10 @@ impl GodotMcpDock {
             made.push(label.clone());
             *slot = Some(label);
         }
-        for label in &made {
+        // The setup controls go above the rows that grow (clients, calls),
+        // so they stay in view in a short dock.
+        let (fixed, growing) = made.split_at(2);
+        for label in fixed {
             self.base_mut().add_child(label);
         }
 
@@ -164,15 +171,19 @@ impl GodotMcpDock {
         row.add_child(&run);
         self.base_mut().add_child(&row);
         self.menu = Some(menu);
+        self.buttons = vec![copy, run];
 
         let mut result = Label::new_alloc();
         result.set_clip_text(true);
         result.set_h_size_flags(SizeFlags::EXPAND_FILL);
         if self.shim.is_none() {
-            result.set_text("godot-mcp not found: set GODOT_MCP_SHIM or put it on PATH");
+            result.set_text(NO_SHIM);
         }
         self.base_mut().add_child(&result);
         self.result = Some(result);
+        for label in growing {
+            self.base_mut().add_child(label);
+        }
     }
 
     /// Redraws the rows from `status`, and takes a finished setup run.
@@ -235,11 +246,22 @@ impl GodotMcpDock {
                 .map(|i| menu.get_item_text(i).to_string())
                 .collect()
         });
+        let rect = |r: Rect2| [r.position.x, r.position.y, r.size.x, r.size.y];
+        let buttons = self
+            .buttons
+            .iter()
+            .map(|b| DockButton {
+                text: b.get_text().to_string(),
+                rect: rect(b.get_global_rect()),
+            })
+            .collect();
         DockReport {
             visible: self.base().is_visible_in_tree(),
-            rect: [area.position.x, area.position.y, area.size.x, area.size.y],
+            rect: rect(area),
             rows,
             setup_clients,
+            buttons,
+            shim: self.shim.as_ref().map(|p| p.display().to_string()),
         }
     }
 
@@ -249,7 +271,7 @@ impl GodotMcpDock {
             return self.say("a setup is still running");
         }
         let Some(shim) = self.shim.clone() else {
-            return self.say("godot-mcp not found: set GODOT_MCP_SHIM or put it on PATH");
+            return self.say(NO_SHIM);
         };
         let Some(client) = self.menu.as_ref().map(|m| m.get_selected()) else {
             return;
@@ -310,7 +332,11 @@ impl GodotMcpDock {
             .job
             .as_ref()
             .and_then(|j| j.outcome.lock().unwrap_or_else(|e| e.into_inner()).take());
-        let (Some(outcome), Some(job)) = (outcome, self.job.take()) else {
+        // A run still going stays: the rows are redrawn meanwhile.
+        let Some(outcome) = outcome else {
+            return;
+        };
+        let Some(job) = self.job.take() else {
             return;
         };
         // It has written its outcome: only its ending is left.
@@ -372,12 +398,15 @@ fn clock(at: SystemTime) -> String {
         .to_string()
 }
 
-/// The `godot-mcp` binary: `GODOT_MCP_SHIM`, else beside the addon's real
-/// folder as the release archive and a checkout lay it out, else on `PATH`.
+/// The `godot-mcp` binary: `GODOT_MCP_SHIM`, else the one that installed
+/// the addon, else beside the addon's real folder as the release archive and
+/// a checkout lay it out, else on `PATH`.
 fn find_shim(project: &Path) -> Option<PathBuf> {
     shim_in(
         project,
-        std::env::var_os("GODOT_MCP_SHIM").map(PathBuf::from),
+        std::env::var_os("GODOT_MCP_SHIM")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
         std::env::var_os("PATH"),
     )
 }
@@ -395,14 +424,17 @@ fn shim_in(
     if let Some(named) = named {
         return named.is_file().then_some(named);
     }
+    let installer = std::fs::read_to_string(project.join(SHIM_RECORD))
+        .ok()
+        .map(|text| PathBuf::from(text.trim_end_matches(['\n', '\r'])));
     let addon = project.join("addons/godot_mcp").canonicalize().ok();
     let beside = addon
         .as_ref()
         .and_then(|a| a.parent()?.parent())
         .map(|root| [root.join(name), root.join("target/release").join(name)]);
-    beside
+    installer
         .into_iter()
-        .flatten()
+        .chain(beside.into_iter().flatten())
         .find(|p| p.is_file())
         .or_else(|| {
             std::env::split_paths(&path?)
@@ -416,7 +448,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shim_is_found_beside_a_linked_addon_or_on_path() {
+    fn the_shim_is_the_installer_else_beside_a_linked_addon_else_on_path() {
         let root = std::env::temp_dir().join(format!("godot-mcp-dock-{}", std::process::id()));
         let (archive, project, bin) = (root.join("archive"), root.join("game"), root.join("bin"));
         for dir in [
@@ -441,6 +473,16 @@ mod tests {
         std::fs::write(archive.join("godot-mcp"), "").unwrap();
         let found = shim_in(&project, None, path.clone()).unwrap();
         assert_eq!(found, archive.canonicalize().unwrap().join("godot-mcp"));
+        std::fs::create_dir_all(project.join(".godot")).unwrap();
+        let installer = root.join("installer");
+        std::fs::write(
+            project.join(SHIM_RECORD),
+            format!("{}\n", installer.display()),
+        )
+        .unwrap();
+        assert_eq!(shim_in(&project, None, path.clone()).unwrap(), found);
+        std::fs::write(&installer, "").unwrap();
+        assert_eq!(shim_in(&project, None, path.clone()), Some(installer));
         let named = root.join("elsewhere");
         assert_eq!(shim_in(&project, Some(named.clone()), path), None);
         std::fs::remove_dir_all(root).unwrap();

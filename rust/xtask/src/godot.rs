@@ -377,13 +377,14 @@ pub fn ensure_xvfb() -> Result<(), String> {
 }
 
 /// Makes sure `xdotool` (and `xwininfo`) are installed: the windowed
-/// benchmark moves the keyboard focus away from the editor with them.
+/// benchmark moves the keyboard focus away from the editor with them, and
+/// the end-to-end tests press the editor dock's buttons.
 pub fn ensure_xdotool() -> Result<(), String> {
     if which("xdotool", &SBIN_DIRS).is_some() && which("xwininfo", &SBIN_DIRS).is_some() {
         return Ok(());
     }
     let apt = which("apt-get", &SBIN_DIRS).filter(|_| is_root()).ok_or(
-        "the windowed benchmark needs xdotool and xwininfo; install them (e.g. `apt-get install xdotool x11-utils`)",
+        "the windowed benchmark and the dock tests need xdotool and xwininfo; install them (e.g. `apt-get install xdotool x11-utils`)",
     )?;
     apt_install(&apt, &["xdotool", "x11-utils"], false)
 }

@@ -207,6 +207,7 @@ fn test(filter: &[String]) -> Result {
     )?;
     let godot = godot::ensure_godot()?;
     godot::ensure_xvfb()?;
+    godot::ensure_xdotool()?;
     let built = build_with(&TEST_FEATURES)?;
     status(
         cargo()

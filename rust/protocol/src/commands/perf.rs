@@ -58,6 +58,21 @@ pub struct DockReport {
     pub rows: Vec<String>,
     /// The clients its setup menu offers.
     pub setup_clients: Vec<String>,
+    /// Its buttons, so a test can press them where they are drawn.
+    #[serde(default)]
+    pub buttons: Vec<DockButton>,
+    /// The `godot-mcp` its buttons run; absent when none was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shim: Option<String>,
+}
+
+/// A button of the dock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DockButton {
+    /// Its caption.
+    pub text: String,
+    /// Where it is in the editor window, as `DockReport::rect`.
+    pub rect: [f32; 4],
 }
 
 /// A summary of durations in microseconds.

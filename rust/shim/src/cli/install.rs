@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use godot_mcp_protocol::clients::SHIM_RECORD;
+
 use super::files;
 use super::project::{self, ADDON_DIR, GDEXTENSION, LIBRARY, MIN_GODOT};
 
@@ -33,7 +35,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let project = project::resolve(target)?;
     check_version(&project)?;
     let source = project::source_addon()?;
-    let outcome = install(&source, &project)?;
+    let outcome = install(&source, &project, &super::this_binary()?)?;
     let addon = project.join(ADDON_DIR);
     if outcome.written.is_empty() {
         println!("{} is up to date", addon.display());
@@ -83,8 +85,8 @@ pub struct Outcome {
 }
 
 /// Copies the addon at `source` into `project`; each differing file is
-/// replaced atomically, the rest left alone.
-pub fn install(source: &Path, project: &Path) -> Result<Outcome, String> {
+/// replaced atomically, the rest left alone. `shim` is noted for the dock.
+pub fn install(source: &Path, project: &Path, shim: &Path) -> Result<Outcome, String> {
     let target = project.join(ADDON_DIR);
     let mut outcome = Outcome::default();
     // A project that links the addon (the repository's sample) has it already.
@@ -110,7 +112,22 @@ pub fn install(source: &Path, project: &Path) -> Result<Outcome, String> {
     if let Some(list) = register(project)? {
         outcome.written.push(list);
     }
+    if let Some(record) = record_shim(project, shim)? {
+        outcome.written.push(record);
+    }
     Ok(outcome)
+}
+
+/// Notes `shim` in the project: the dock's setup buttons run it.
+fn record_shim(project: &Path, shim: &Path) -> Result<Option<PathBuf>, String> {
+    let record = project.join(SHIM_RECORD);
+    let text = format!("{}\n", shim.display());
+    if std::fs::read_to_string(&record).is_ok_and(|old| old == text) {
+        return Ok(None);
+    }
+    godot_mcp_protocol::paths::write_atomically(&record, text.as_bytes())
+        .map_err(|e| format!("writing {}: {e}", record.display()))?;
+    Ok(Some(record))
 }
 
 /// The addon's files, relative to `dir`, without hidden ones (temporaries).
@@ -206,8 +223,13 @@ mod tests {
         )
         .unwrap();
 
-        let first = install(&source, &project).unwrap();
-        assert_eq!(first.written.len(), 3, "{first:?}");
+        let shim = root.join("bin/godot-mcp");
+        let first = install(&source, &project, &shim).unwrap();
+        assert_eq!(first.written.len(), 4, "{first:?}");
+        assert_eq!(
+            std::fs::read_to_string(project.join(SHIM_RECORD)).unwrap(),
+            format!("{}\n", shim.display())
+        );
         assert!(first.library_replaced);
         assert!(!project.join(ADDON_DIR).join("bin/.partial.tmp").exists());
         let list = std::fs::read_to_string(project.join(".godot/extension_list.cfg")).unwrap();
@@ -217,12 +239,12 @@ mod tests {
         );
         assert!(matches(&source, &project).is_ok());
 
-        let second = install(&source, &project).unwrap();
+        let second = install(&source, &project, &shim).unwrap();
         assert!(second.written.is_empty(), "{second:?}");
 
         std::fs::write(source.join("bin").join(LIBRARY), "lib v2").unwrap();
         assert!(matches(&source, &project).is_err());
-        let update = install(&source, &project).unwrap();
+        let update = install(&source, &project, &shim).unwrap();
         assert!(update.library_replaced);
         assert_eq!(update.written.len(), 1);
         let _ = std::fs::remove_dir_all(&root);
