@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use godot_mcp_protocol::link::{Lines, fill, flush, line};
+use godot_mcp_protocol::link::{Lines, line};
+#[cfg(unix)]
+use godot_mcp_protocol::link::{fill, flush};
 
 #[cfg(unix)]
 type Stream = std::os::unix::net::UnixStream;

@@ -162,6 +162,7 @@ fn parse_error(data: &[Item]) -> Option<Reported> {
 
 /// How the game process ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub enum Exit {
     Code(i32),
     Signal(i32),
