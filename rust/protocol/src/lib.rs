@@ -18,6 +18,7 @@ pub mod errors;
 pub mod glob;
 pub mod image;
 pub mod link;
+pub mod listing;
 pub mod names;
 pub mod paths;
 pub mod play;

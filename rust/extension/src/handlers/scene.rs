@@ -103,11 +103,9 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
     })
 }
 
-/// Listing time per frame, the dispatcher's default budget; a bigger tree
-/// goes on in the next frames.
-const LIST_SLICE: Duration = Duration::from_millis(4);
-/// Listed nodes nested and encoded in the frame that finishes the walk (about 1 ms).
-const NEST_AT_ONCE: usize = 5_000;
+/// Listing time per frame: a scene of a few thousand nodes is listed in
+/// one; a bigger tree goes on in the next frames.
+const LIST_SLICE: Duration = Duration::from_millis(8);
 /// How long listing a big tree may take in all: less than the shim waits.
 pub(super) const TREE_DEADLINE: Duration = Duration::from_secs(25);
 
@@ -120,24 +118,14 @@ pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneT
         params.include_properties,
     );
     if walk.step(LIST_SLICE)? {
-        return Ok(Answer::Now(walk.finish()));
+        return walk.finish().map(Answer::Now);
     }
-    // A big tree: walk a slice a frame. Nesting and encoding take about a
-    // tenth of the walk, so they follow in the same frame unless the tree is
-    // so big that they get a frame of their own.
+    // A big tree: walk a slice a frame.
     let mut walk = Some(walk);
-    let mut done = None;
     let poll = move || {
-        if let Some(tree) = done.take() {
-            return Some(Ok(tree));
-        }
         let w = walk.as_mut()?;
         match w.step(LIST_SLICE) {
-            Ok(true) if w.listed() <= NEST_AT_ONCE => walk.take().map(|w| Ok(w.finish())),
-            Ok(true) => {
-                done = walk.take().map(TreeWalk::finish);
-                None
-            }
+            Ok(true) => walk.take().map(TreeWalk::finish),
             Ok(false) => None,
             Err(e) => Some(Err(e)),
         }

@@ -1,33 +1,29 @@
 //! Lists a scene's tree in time slices, so a scene of tens of thousands of
-//! nodes is answered over several frames instead of stalling one.
+//! nodes is answered over several frames instead of stalling one. Each
+//! node's record is read into one reused [`NodeInfo`] and written out at
+//! once by a [`TreeWriter`].
 
 use std::time::{Duration, Instant};
 
 use godot::classes::Node;
 use godot::prelude::*;
 use godot_mcp_protocol::commands::NodeInfo;
-use godot_mcp_protocol::commands::scene::SceneTree;
+use godot_mcp_protocol::commands::scene::{SceneTree, TreeRoot};
+use godot_mcp_protocol::listing::{TreeWriter, child_path};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::node::{scene_children, visible_groups};
 use crate::saved::{self, Saved};
-
-/// Godot's characters as a Rust string. `to_string` goes through
-/// `Display`, a character at a time, and takes twice as long; with a name
-/// and a class per node, that is a tenth of a big tree's listing.
-fn text(chars: &[char]) -> String {
-    chars.iter().collect()
-}
 
 /// Nodes visited between looks at the clock.
 const CHECK_EVERY: usize = 64;
 
+/// The listing's first buffer: most scenes fit.
+const FIRST_BUFFER: usize = 16 << 10;
+
 struct Pending {
     node: Gd<Node>,
-    /// Index of the parent's entry; `None` for the root and for nodes only
-    /// counted (deeper than `max_depth`).
-    parent: Option<usize>,
     depth: u32,
+    /// False for nodes only counted (deeper than `max_depth`).
     listed: bool,
     /// The slice that queued it: nodes queued in an earlier frame may have
     /// been freed since.
@@ -41,8 +37,9 @@ pub struct TreeWalk {
     /// What the scene saves, when properties are listed.
     saved: Option<Saved>,
     stack: Vec<Pending>,
-    /// Listed nodes in pre-order, each with its parent's index.
-    entries: Vec<(Option<usize>, NodeInfo)>,
+    out: TreeWriter,
+    /// The record read for each node, reused.
+    record: NodeInfo,
     count: usize,
     slice: u32,
 }
@@ -52,7 +49,6 @@ impl TreeWalk {
         Self {
             stack: vec![Pending {
                 node: root.clone(),
-                parent: None,
                 depth: 0,
                 listed: true,
                 slice: 0,
@@ -61,7 +57,8 @@ impl TreeWalk {
             root,
             scene_path,
             max_depth,
-            entries: Vec::new(),
+            out: TreeWriter::with_capacity(FIRST_BUFFER),
+            record: NodeInfo::default(),
             count: 0,
             slice: 0,
         }
@@ -85,7 +82,7 @@ impl TreeWalk {
             if p.slice != self.slice && !p.node.is_instance_valid() {
                 continue;
             }
-            self.visit(p);
+            self.visit(p)?;
             visited += 1;
             if visited.is_multiple_of(CHECK_EVERY) && start.elapsed() >= slice {
                 return Ok(self.stack.is_empty());
@@ -94,100 +91,85 @@ impl TreeWalk {
         Ok(true)
     }
 
-    fn visit(&mut self, p: Pending) {
+    fn visit(&mut self, p: Pending) -> Result<(), ErrorBody> {
         self.count += 1;
-        let children = scene_children(&self.root, &p.node);
+        let expand = p.listed && p.depth < self.max_depth;
+        let children = self.queue_children(&p.node, p.depth + 1, expand);
         if !p.listed {
-            self.queue(children, None, p.depth + 1, false);
-            return;
+            return Ok(());
         }
-        let expand = p.depth < self.max_depth;
+        let depth = p.depth as usize;
         let node = &p.node;
-        let name = text(node.get_name().chars());
-        let path = match p.parent {
-            None => ".".to_owned(),
-            Some(i) => match self.entries[i].1.path.as_str() {
-                "." => name.clone(),
-                parent => {
-                    let mut path = String::with_capacity(parent.len() + 1 + name.len());
-                    path.push_str(parent);
-                    path.push('/');
-                    path.push_str(&name);
-                    path
-                }
-            },
-        };
-        let class = text(node.get_class().chars());
+        let record = &mut self.record;
+        record.name.clear();
+        record.name.extend(node.get_name().chars());
+        child_path(&mut record.path, self.out.start(depth), &record.name);
+        record.class.clear();
+        record.class.extend(node.get_class().chars());
         // Only an instanced scene's root (never the scene's own root) names a file.
-        let instance = p
-            .parent
-            .map(|_| node.get_scene_file_path())
+        record.instance = (depth > 0)
+            .then(|| node.get_scene_file_path())
             .filter(|path| !path.is_empty())
             .map(|path| path.to_string());
-        let script = node
+        record.script = node
             .get_script()
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty());
-        let groups = visible_groups(node);
-        let properties = self
-            .saved
-            .as_ref()
-            .map(|saved| saved::changed(node, saved.names(&path)));
-        let info = NodeInfo {
-            name,
-            class,
-            path,
-            script,
-            instance,
-            groups,
-            properties,
-            children: Vec::new(),
-            hidden_children: if expand { 0 } else { children.len() },
-        };
-        self.entries.push((p.parent, info));
-        let index = self.entries.len() - 1;
-        self.queue(children, expand.then_some(index), p.depth + 1, expand);
-    }
-
-    /// Queues children so they pop in order.
-    fn queue(&mut self, children: Vec<Gd<Node>>, parent: Option<usize>, depth: u32, listed: bool) {
-        let slice = self.slice;
-        self.stack
-            .extend(children.into_iter().rev().map(|node| Pending {
-                node,
-                parent,
-                depth,
-                listed,
-                slice,
-            }));
-    }
-
-    /// Listed nodes so far.
-    pub fn listed(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Nests the listed nodes under their parents.
-    pub fn finish(self) -> SceneTree {
-        let (parents, infos): (Vec<_>, Vec<_>) = self.entries.into_iter().unzip();
-        let mut nodes: Vec<Option<NodeInfo>> = infos.into_iter().map(Some).collect();
-        // Children come after their parents; going backwards, each node is
-        // complete when it is moved into its parent.
-        for i in (1..nodes.len()).rev() {
-            let (Some(mut node), Some(parent)) = (nodes[i].take(), parents[i]) else {
-                continue;
-            };
-            node.children.reverse();
-            if let Some(Some(p)) = nodes.get_mut(parent) {
-                p.children.push(node);
+        record.groups.clear();
+        for group in node.get_groups().iter_shared() {
+            let group = group.to_string();
+            if !group.starts_with('_') {
+                record.groups.push(group);
             }
         }
-        let mut root = nodes.first_mut().and_then(Option::take).unwrap_or_default();
-        root.children.reverse();
-        SceneTree {
+        record.properties = self
+            .saved
+            .as_ref()
+            .map(|saved| saved::changed(node, saved.names(&record.path)));
+        record.hidden_children = if expand { 0 } else { children };
+        self.out
+            .write(depth, record, expand && children > 0)
+            .map_err(|e| cannot_encode(&record.path, e))
+    }
+
+    /// Queues the children the scene owns so they pop in order; returns
+    /// how many.
+    fn queue_children(&mut self, node: &Gd<Node>, depth: u32, listed: bool) -> usize {
+        let before = self.stack.len();
+        for i in (0..node.get_child_count()).rev() {
+            let Some(child) = node.get_child(i) else {
+                continue;
+            };
+            if child.get_owner().as_ref() == Some(&self.root) {
+                self.stack.push(Pending {
+                    node: child,
+                    depth,
+                    listed,
+                    slice: self.slice,
+                });
+            }
+        }
+        self.stack.len() - before
+    }
+
+    /// The whole listing.
+    pub fn finish(self) -> Result<SceneTree, ErrorBody> {
+        let root = self
+            .out
+            .finish()
+            .map_err(|e| cannot_encode(&self.scene_path, e))?;
+        Ok(SceneTree {
             scene_path: self.scene_path,
             node_count: self.count,
-            root,
-        }
+            root: TreeRoot::Encoded(root),
+        })
     }
+}
+
+fn cannot_encode(what: &str, e: serde_json::Error) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InternalError,
+        format!("cannot encode the listing of {what}: {e}"),
+    )
+    .with_hint("this is a godot-mcp bug worth reporting")
 }

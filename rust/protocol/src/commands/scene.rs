@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use super::{NodeInfo, command};
 use crate::names::NodeName;
@@ -116,5 +117,55 @@ command!(
 pub struct SceneTree {
     pub scene_path: String,
     pub node_count: usize,
-    pub root: NodeInfo,
+    pub root: TreeRoot,
+}
+
+/// A listed tree's root node with its descendants: built as [`NodeInfo`]s,
+/// or already encoded by a walker that writes the same JSON as it goes (a
+/// big tree's records cost more to build, nest, encode and free than to
+/// walk). Both are the same on the wire; decoding always gives nodes.
+#[derive(Debug, Clone)]
+pub enum TreeRoot {
+    Nodes(NodeInfo),
+    Encoded(Box<RawValue>),
+}
+
+impl TreeRoot {
+    /// The nodes, decoding them when they were encoded.
+    pub fn nodes(&self) -> Result<NodeInfo, serde_json::Error> {
+        match self {
+            TreeRoot::Nodes(node) => Ok(node.clone()),
+            TreeRoot::Encoded(json) => serde_json::from_str(json.get()),
+        }
+    }
+}
+
+impl From<NodeInfo> for TreeRoot {
+    fn from(node: NodeInfo) -> Self {
+        TreeRoot::Nodes(node)
+    }
+}
+
+impl PartialEq for TreeRoot {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.nodes(), other.nodes()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for TreeRoot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TreeRoot::Nodes(node) => node.serialize(s),
+            TreeRoot::Encoded(json) => json.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TreeRoot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        NodeInfo::deserialize(d).map(TreeRoot::Nodes)
+    }
 }

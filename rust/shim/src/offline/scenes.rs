@@ -33,7 +33,7 @@ impl Project {
         Ok(SceneTree {
             scene_path: path,
             node_count: count,
-            root: info,
+            root: info.into(),
         })
     }
 
