@@ -312,7 +312,9 @@ async fn run(quick: bool, play_only: bool) -> Result {
 /// Through MCP it is timed three times with rmcp's client: up to the parsed
 /// tool result, and with the answer's text parsed as JSON too; and with a
 /// client that only writes and reads lines (parsing the message and its
-/// text), which leaves out the client library's own costs.
+/// text), which leaves out the client library's own costs. The back-to-back
+/// calls queue behind the frame that answered the one before; `mcp_paced`
+/// calls 150 ms apart, as an agent does.
 async fn scene_trees(
     mcp: &Mcp,
     raw: &mut RawClient,
@@ -360,6 +362,21 @@ async fn scene_trees(
                 return Err(format!("{scene}: node_count {}", tree["node_count"]));
             }
         }
+        // At an agent's pace: calls apart, so each finds the editor waiting
+        // for it rather than finishing the frame of the call before.
+        let mut paced_times = Vec::new();
+        for _ in 0..reps.min(20) {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let t = Instant::now();
+            let tree = mcp
+                .call("get_scene_tree", json!({}))
+                .await
+                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
+            paced_times.push(t.elapsed());
+            if tree["node_count"] != n {
+                return Err(format!("{scene}: node_count {}", tree["node_count"]));
+            }
+        }
         let mut line_times = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
@@ -383,6 +400,7 @@ async fn scene_trees(
         }
         let perf = raw_call(raw, "get_performance", json!({})).await?;
         let m = stats(&mcp_times);
+        let paced = stats(&paced_times);
         let unparsed = stats(&result_times);
         let l = stats(&line_times);
         let r = stats(&raw_times);
@@ -390,6 +408,7 @@ async fn scene_trees(
             &format!("get_scene_tree {n} nodes"),
             json!({
                 "mcp_p50_ms": m["p50_ms"], "mcp_p99_ms": m["p99_ms"],
+                "mcp_paced_p50_ms": paced["p50_ms"], "mcp_paced_p99_ms": paced["p99_ms"],
                 "mcp_text_unparsed_p50_ms": unparsed["p50_ms"],
                 "mcp_lines_p50_ms": l["p50_ms"], "mcp_lines_p99_ms": l["p99_ms"],
                 "raw_p50_ms": r["p50_ms"], "raw_p99_ms": r["p99_ms"],
