@@ -5,6 +5,12 @@
 //! histories it spans (a batch). When the editor's histories no longer match
 //! the journal (the user edited by hand), `undo` falls back to the edited
 //! scene's history.
+//!
+//! Steps move through each history's `UndoRedo`, because Godot binds
+//! neither `EditorUndoRedoManager::undo_history` nor `redo_history`. The
+//! manager's own per-history list of actions is therefore not popped: each
+//! action undone here stays in it (about 150 bytes, until the history is
+//! cleared), and the editor's Edit > Redo does not offer it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
