@@ -12,6 +12,7 @@ use godot_mcp_protocol::commands::scene::{SceneTree, TreeRoot};
 use godot_mcp_protocol::listing::{TreeWriter, child_path};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
+use super::node::visible_groups;
 use crate::saved::{self, Saved};
 
 /// Nodes visited between looks at the clock.
@@ -115,13 +116,7 @@ impl TreeWalk {
             .get_script()
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty());
-        record.groups.clear();
-        for group in node.get_groups().iter_shared() {
-            let group = group.to_string();
-            if !group.starts_with('_') {
-                record.groups.push(group);
-            }
-        }
+        record.groups = visible_groups(node);
         record.properties = self
             .saved
             .as_ref()
