@@ -9,6 +9,8 @@
 
 use std::collections::HashSet;
 
+use godot_mcp_protocol::listing::child_path;
+
 use crate::document::{Document, Header, Section};
 use crate::{Error, Value, ids};
 
@@ -49,11 +51,9 @@ fn string(s: &str) -> Value {
 
 /// Child path under `parent` (`.` is the root).
 fn join(parent: &str, name: &str) -> String {
-    if parent == "." {
-        name.to_owned()
-    } else {
-        format!("{parent}/{name}")
-    }
+    let mut path = String::new();
+    child_path(&mut path, Some(parent), name);
+    path
 }
 
 /// True when `path` is `base` or below it.
