@@ -113,7 +113,7 @@ command!(
     output = SceneTree
 );
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SceneTree {
     pub scene_path: String,
     pub node_count: usize,
@@ -121,37 +121,18 @@ pub struct SceneTree {
 }
 
 /// A listed tree's root node with its descendants: built as [`NodeInfo`]s,
-/// or already encoded by a walker that writes the same JSON as it goes (a
-/// big tree's records cost more to build, nest, encode and free than to
-/// walk). Both are the same on the wire; decoding always gives nodes.
+/// or already encoded by a walker that writes the same JSON as it goes (see
+/// [`crate::listing`]). Both are the same on the wire; decoding always
+/// gives nodes.
 #[derive(Debug, Clone)]
 pub enum TreeRoot {
     Nodes(NodeInfo),
     Encoded(Box<RawValue>),
 }
 
-impl TreeRoot {
-    /// The nodes, decoding them when they were encoded.
-    pub fn nodes(&self) -> Result<NodeInfo, serde_json::Error> {
-        match self {
-            TreeRoot::Nodes(node) => Ok(node.clone()),
-            TreeRoot::Encoded(json) => serde_json::from_str(json.get()),
-        }
-    }
-}
-
 impl From<NodeInfo> for TreeRoot {
     fn from(node: NodeInfo) -> Self {
         TreeRoot::Nodes(node)
-    }
-}
-
-impl PartialEq for TreeRoot {
-    fn eq(&self, other: &Self) -> bool {
-        match (self.nodes(), other.nodes()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
     }
 }
 
