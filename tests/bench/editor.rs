@@ -352,30 +352,17 @@ async fn scene_trees(
                 .await
                 .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
             result_times.push(t.elapsed());
-            let t = Instant::now();
-            let tree = mcp
-                .call("get_scene_tree", json!({}))
-                .await
-                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
-            mcp_times.push(t.elapsed());
-            if tree["node_count"] != n || result.is_error == Some(true) {
-                return Err(format!("{scene}: node_count {}", tree["node_count"]));
+            if result.is_error == Some(true) {
+                return Err(format!("{scene}: {result:?}"));
             }
+            mcp_times.push(mcp_tree(mcp, &scene, n).await?);
         }
         // At an agent's pace: calls apart, so each finds the editor waiting
         // for it rather than finishing the frame of the call before.
         let mut paced_times = Vec::new();
         for _ in 0..reps.min(20) {
             tokio::time::sleep(Duration::from_millis(150)).await;
-            let t = Instant::now();
-            let tree = mcp
-                .call("get_scene_tree", json!({}))
-                .await
-                .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
-            paced_times.push(t.elapsed());
-            if tree["node_count"] != n {
-                return Err(format!("{scene}: node_count {}", tree["node_count"]));
-            }
+            paced_times.push(mcp_tree(mcp, &scene, n).await?);
         }
         let mut line_times = Vec::new();
         for _ in 0..reps {
@@ -422,6 +409,21 @@ async fn scene_trees(
         );
     }
     Ok(())
+}
+
+/// One `get_scene_tree` through rmcp's client, its text parsed, timed;
+/// an error unless it lists `n` nodes.
+async fn mcp_tree(mcp: &Mcp, scene: &str, n: usize) -> Result<Duration> {
+    let t = Instant::now();
+    let tree = mcp
+        .call("get_scene_tree", json!({}))
+        .await
+        .map_err(|e| format!("get_scene_tree {n}: {e}"))?;
+    let took = t.elapsed();
+    if tree["node_count"] != n {
+        return Err(format!("{scene}: node_count {}", tree["node_count"]));
+    }
+    Ok(took)
 }
 
 /// `--trees`: only the scene trees, on one editor, with full repetitions.
