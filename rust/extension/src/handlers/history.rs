@@ -9,8 +9,10 @@
 //! Steps move through each history's `UndoRedo`, because Godot binds
 //! neither `EditorUndoRedoManager::undo_history` nor `redo_history`. The
 //! manager's own per-history list of actions is therefore not popped: each
-//! action undone here stays in it (about 150 bytes, until the history is
-//! cleared), and the editor's Edit > Redo does not offer it.
+//! action undone here stays in it (about 150 bytes) until the history is
+//! cleared, which the next edit does once all of its actions are undone
+//! (see `undo::forget_undone`); and the editor's Edit > Redo does not offer
+//! it.
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -166,6 +166,9 @@ impl UndoAction {
     fn open_in_editor(&mut self) {
         if !self.open {
             self.open = true;
+            if let Some(first) = self.ops.first() {
+                forget_undone(&mut self.manager, first.object());
+            }
             self.manager.create_action(&self.name);
             for op in std::mem::take(&mut self.ops) {
                 apply(&mut self.manager, op);
@@ -226,6 +229,44 @@ impl Drop for UndoAction {
                 node.free();
             }
         }
+    }
+}
+
+impl Op {
+    fn object(&self) -> &Gd<Object> {
+        match self {
+            Op::DoMethod(o, ..)
+            | Op::UndoMethod(o, ..)
+            | Op::DoProperty(o, ..)
+            | Op::UndoProperty(o, ..)
+            | Op::DoReference(o)
+            | Op::UndoReference(o) => o,
+        }
+    }
+}
+
+/// Steps undone through a history's `UndoRedo` stay in the manager's own
+/// list for that history (see `history.rs`), about 150 bytes each. When
+/// every action of the history a new action goes to (the one its first
+/// object picks) is undone, committing would drop them all anyway; clearing
+/// the history first also frees that list, and loses nothing. The version
+/// moves on, so the scene stays marked changed. Only the project's and the
+/// edited scene's histories are looked at: they always exist, and asking
+/// for one that does not prints an engine error.
+fn forget_undone(manager: &mut Gd<EditorUndoRedoManager>, first: &Gd<Object>) {
+    let id = manager.get_object_history_id(first);
+    let known = id == global_id()
+        || edited_scene().is_some_and(|s| manager.get_object_history_id(&s.root) == id);
+    if known
+        && manager
+            .get_history_undo_redo(id)
+            .is_some_and(|h| !h.has_undo() && h.has_redo())
+    {
+        manager
+            .clear_history_ex()
+            .id(id)
+            .increase_version(true)
+            .done();
     }
 }
 
