@@ -900,10 +900,12 @@ test_fn!(editor_log, |f| {
     let quiet = f.call_ok("get_editor_log", json!({"since": next})).await?;
     let after = quiet["entries"].as_array().cloned().unwrap_or_default();
     ensure!(
-        after.iter().all(|e| e["seq"].as_u64().is_some_and(|s| s >= next)
-            && e["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("reached the per-frame limit"))),
+        after
+            .iter()
+            .all(|e| e["seq"].as_u64().is_some_and(|s| s >= next)
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("reached the per-frame limit"))),
         "{quiet}"
     );
     // Loading a broken scene makes the editor log errors with their source.

@@ -371,6 +371,25 @@ fn godot_result(err: godot::global::Error, what: &str) -> Result<(), ErrorBody> 
     }
 }
 
+/// Saves the edited scene, whose file is `path`, as the editor's own save
+/// does. The scene's thumbnail is made only where something is rendered: a
+/// headless editor fails to make it with an engine error, and each such
+/// failure keeps about 10 KiB for good.
+fn save_edited(path: &str) -> Result<(), ErrorBody> {
+    if path.is_empty() {
+        return godot_result(
+            godot::global::Error::ERR_CANT_CREATE,
+            "saving the unsaved scene",
+        );
+    }
+    let headless = godot::classes::DisplayServer::singleton().get_name() == "headless";
+    editor_interface()
+        .save_scene_as_ex(path)
+        .with_preview(!headless)
+        .done();
+    Ok(())
+}
+
 /// Refuses the scene root for an operation only its descendants allow.
 pub(super) fn not_root(root: &Gd<Node>, node: &Gd<Node>, what: &str) -> Result<(), ErrorBody> {
     if node == root {

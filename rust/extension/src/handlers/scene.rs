@@ -69,7 +69,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
             }
             fs_path(&current.path)?;
             let before = written::before(&current.path);
-            godot_result(editor.save_scene(), &format!("saving {}", current.path))?;
+            super::save_edited(&current.path)?;
             (current.path, before)
         }
         Some(requested) => {
@@ -78,7 +78,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
             let before = written::before(&path);
             if super::workspace::open_scene_paths().contains(&path) {
                 target_scene(Some(&path))?;
-                godot_result(editor.save_scene(), &format!("saving {path}"))?;
+                super::save_edited(&path)?;
             } else if fs_path(&path)?.exists() {
                 return Err(ErrorBody::new(
                     ErrorCode::InvalidOperation,

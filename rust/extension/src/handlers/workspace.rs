@@ -30,7 +30,7 @@ pub fn close_scene(_: &mut Ctx, params: CloseScene) -> Result<OpenScenes, ErrorB
     let mut editor = editor_interface();
     if params.save {
         let before = super::written::before(&scene.path);
-        godot_result(editor.save_scene(), &format!("saving {}", scene.path))?;
+        super::save_edited(&scene.path)?;
         if !scene.path.is_empty() {
             super::written::verify(&scene.path, before)?;
         }
