@@ -53,7 +53,8 @@ command!(
     title = "Open scene",
     toolset = Core,
     read_only = true,
-    output = SceneOpened
+    output = SceneOpened,
+    SWITCHES_SCENE: bool = true
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
