@@ -21,6 +21,7 @@ pub async fn run(suite: &mut Suite, filter: Option<&str>) {
         ("authoring_shader_errors_and_params", shaders),
         ("authoring_theme_applies_to_a_button", theme),
         ("authoring_full_rect_layout_preset", layout),
+        ("authoring_edit_after_undoing_everything", undo_to_start),
     ];
     F::run_tests("authoring", suite, filter, tests).await;
 }
@@ -635,5 +636,63 @@ print("CHECK ", panel.anchor_right, " ", panel.anchor_bottom, " ", panel.size)"#
         )),
     )?;
     ensure!(seen == ["1.0 1.0 (200.0, 100.0)"], "{seen:?}");
+    Ok(())
+});
+
+const FRESH: &str = "res://authoring/fresh.tscn";
+
+// An edit after every action of a scene's history was undone starts the
+// history afresh (the extension clears it first): undo and redo still
+// work, nothing undone comes back, and no engine error is logged.
+test_fn!(undo_to_start, |f| {
+    f.call_ok(
+        "create_scene",
+        json!({"scene_path": FRESH, "root_type": "Node2D"}),
+    )
+    .await?;
+    let mut since = 0;
+    loop {
+        let log = f
+            .call_ok("get_editor_log", json!({"since": since, "level": "error"}))
+            .await?;
+        since = log["next"].as_u64().ok_or("no next")?;
+        if log["more"] == false {
+            break;
+        }
+    }
+    let add = |name: &str| json!({"scene_path": FRESH, "type": "Node2D", "name": name});
+    f.call_ok("add_node", add("First")).await?;
+    f.call_ok("undo", json!({"scene_path": FRESH})).await?;
+    f.call_ok("add_node", add("Second")).await?;
+    let history = f.call_ok("get_undo_history", json!({})).await?;
+    let actions = history["scene"]["actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ensure!(
+        actions
+            .last()
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.contains("Second"))
+            && !actions
+                .iter()
+                .any(|a| a.as_str().is_some_and(|a| a.contains("First")))
+            && history["scene"]["done"] == actions.len(),
+        "{history}"
+    );
+    f.call_ok("undo", json!({"scene_path": FRESH})).await?;
+    f.call_ok("redo", json!({"scene_path": FRESH})).await?;
+    let tree = f
+        .call_ok("get_scene_tree", json!({"scene_path": FRESH}))
+        .await?;
+    let names: Vec<&str> = tree["root"]["children"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|n| n["name"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(names == ["Second"], "{tree}");
+    let errors = f
+        .call_ok("get_editor_log", json!({"since": since, "level": "error"}))
+        .await?;
+    ensure!(errors["entries"] == json!([]), "{errors}");
     Ok(())
 });

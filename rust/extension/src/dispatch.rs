@@ -242,9 +242,9 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
         }
     }
 
-    /// Edits (and scene switches) wait while the editor imports, up to
-    /// `import_wait`; later requests on the same connection wait behind
-    /// them, keeping order.
+    /// Edits, and commands made to switch the edited scene, wait while the
+    /// editor imports, up to `import_wait`; later requests on the same
+    /// connection wait behind them, keeping order.
     fn must_wait(&mut self, packet: &Packet<R>, ctx: &C, conn: u64) -> Option<Wait> {
         let Inbound::Request(request) = &packet.frame else {
             return None;
@@ -252,7 +252,7 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
         let waits = self
             .router
             .get(request.action.as_str())
-            .is_some_and(|r| r.waits_for_edits);
+            .is_some_and(|r| r.held_like_edits);
         let queue = self.queues.get_mut(&conn)?;
         if waits && ctx.holds_edits() {
             return Some(Wait::Blocked);

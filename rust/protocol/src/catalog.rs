@@ -38,9 +38,10 @@ pub trait Command: DeserializeOwned + JsonSchema {
     const TIMEOUT_MS: u64 = 30_000;
     /// Answered by the shim itself, never sent to an editor.
     const LOCAL: bool = false;
-    /// True when it changes which scene the editor edits, though not the
-    /// project: it waits out an import like an edit does, or the scenes the
-    /// editor reopens when its first scan ends would take its place.
+    /// True when switching the edited scene is what it is for (reads that
+    /// take a `scene_path` switch only on the way): it waits out an import
+    /// like an edit does, or the scenes the editor reopens when its first
+    /// scan ends would take its place.
     const SWITCHES_SCENE: bool = false;
 }
 

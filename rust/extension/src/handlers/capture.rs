@@ -15,7 +15,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use godot::classes::image::Format;
 use godot::classes::sub_viewport::UpdateMode;
-use godot::classes::{DisplayServer, Engine, Image, Os, SubViewport, Viewport};
+use godot::classes::{Engine, Image, Os, SubViewport, Viewport};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::capture::{
     CaptureTarget, DEFAULT_MAX_SIZE, GetScreenshot, MAX_SIZE_RANGE, Screenshot, fit,
@@ -52,7 +52,7 @@ pub fn get_screenshot(
         )
         .with_hint("pass a max_size from 16 to 4096, or leave it out for 1024"));
     }
-    if DisplayServer::singleton().get_name() == "headless" {
+    if super::headless() {
         return Err(ErrorBody::new(
             ErrorCode::EditorNotReady,
             "this editor runs headless, so nothing is rendered to capture",

@@ -371,23 +371,28 @@ fn godot_result(err: godot::global::Error, what: &str) -> Result<(), ErrorBody> 
     }
 }
 
-/// Saves the edited scene, whose file is `path`, as the editor's own save
-/// does. The scene's thumbnail is made only where something is rendered: a
-/// headless editor fails to make it with an engine error, and each such
-/// failure keeps about 10 KiB for good.
+/// Saves the edited scene to `path` (its own file, or a new one) as the
+/// editor's own save does. The scene's thumbnail is made only where
+/// something is rendered: a headless editor fails to make it with an engine
+/// error, and each such failure keeps about 5 KiB for good.
 fn save_edited(path: &str) -> Result<(), ErrorBody> {
     if path.is_empty() {
-        return godot_result(
-            godot::global::Error::ERR_CANT_CREATE,
-            "saving the unsaved scene",
-        );
+        return Err(ErrorBody::new(
+            ErrorCode::InvalidParams,
+            "the edited scene has never been saved",
+        )
+        .with_hint("save_scene with a scene_path first, or close it without saving"));
     }
-    let headless = godot::classes::DisplayServer::singleton().get_name() == "headless";
     editor_interface()
         .save_scene_as_ex(path)
-        .with_preview(!headless)
+        .with_preview(!headless())
         .done();
     Ok(())
+}
+
+/// Whether the editor runs without a display, so renders nothing.
+pub(super) fn headless() -> bool {
+    godot::classes::DisplayServer::singleton().get_name() == "headless"
 }
 
 /// Refuses the scene root for an operation only its descendants allow.

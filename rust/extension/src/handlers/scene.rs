@@ -11,8 +11,8 @@ use godot_mcp_protocol::{ErrorBody, ErrorCode, paths};
 use super::node::{count_nodes, instantiate_node};
 use super::walk::TreeWalk;
 use super::{
-    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, editor_interface, fs_path,
-    godot_result, open, save_resource, target_scene, written,
+    Ctx, SCENE_EXTENSIONS, create_parent_folders, edited_scene, fs_path, godot_result, open,
+    save_resource, target_scene, written,
 };
 use godot_mcp_protocol::router::Answer;
 
@@ -56,7 +56,6 @@ pub fn open_scene(_: &mut Ctx, params: OpenScene) -> Result<SceneOpened, ErrorBo
 }
 
 pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBody> {
-    let mut editor = editor_interface();
     let (path, before) = match params.scene_path {
         None => {
             let current = super::target_scene(None)?;
@@ -91,7 +90,7 @@ pub fn save_scene(_: &mut Ctx, params: SaveScene) -> Result<SceneSaved, ErrorBod
                         .with_hint("call open_scene or create_scene first")
                 })?;
                 create_parent_folders(&path)?;
-                editor.save_scene_as(&path);
+                super::save_edited(&path)?;
             }
             (path, before)
         }

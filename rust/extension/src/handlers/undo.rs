@@ -249,14 +249,17 @@ impl Op {
 /// list for that history (see `history.rs`), about 150 bytes each. When
 /// every action of the history a new action goes to (the one its first
 /// object picks) is undone, committing would drop them all anyway; clearing
-/// the history first also frees that list, and loses nothing. The version
-/// moves on, so the scene stays marked changed. Only the project's and the
-/// edited scene's histories are looked at: they always exist, and asking
-/// for one that does not prints an engine error.
+/// the history first also frees that list, and loses nothing. Godot tells
+/// a saved scene by its history's version, which clearing moves so that a
+/// later version may match the saved one by chance: the scene is marked
+/// unsaved outright. Only the project's and the edited scene's histories
+/// are looked at: they always exist, and asking for one that does not
+/// prints an engine error.
 fn forget_undone(manager: &mut Gd<EditorUndoRedoManager>, first: &Gd<Object>) {
     let id = manager.get_object_history_id(first);
-    let known = id == global_id()
-        || edited_scene().is_some_and(|s| manager.get_object_history_id(&s.root) == id);
+    let scene = id != global_id();
+    let known =
+        !scene || edited_scene().is_some_and(|s| manager.get_object_history_id(&s.root) == id);
     if known
         && manager
             .get_history_undo_redo(id)
@@ -267,6 +270,9 @@ fn forget_undone(manager: &mut Gd<EditorUndoRedoManager>, first: &Gd<Object>) {
             .id(id)
             .increase_version(true)
             .done();
+        if scene {
+            editor_interface().mark_scene_as_unsaved();
+        }
     }
 }
 
