@@ -242,22 +242,21 @@ impl<C: Context, R: Outbox> Dispatcher<C, R> {
         }
     }
 
-    /// Edits, and commands made to switch the edited scene, wait while the
-    /// editor imports, up to `import_wait`; later requests on the same
-    /// connection wait behind them, keeping order.
+    /// Edits wait while the editor imports, up to `import_wait`; later
+    /// requests on the same connection wait behind them, keeping order.
     fn must_wait(&mut self, packet: &Packet<R>, ctx: &C, conn: u64) -> Option<Wait> {
         let Inbound::Request(request) = &packet.frame else {
             return None;
         };
-        let waits = self
+        let read_only = self
             .router
             .get(request.action.as_str())
-            .is_some_and(|r| r.held_like_edits);
+            .is_none_or(|r| !r.edits_project);
         let queue = self.queues.get_mut(&conn)?;
-        if waits && ctx.holds_edits() {
+        if !read_only && ctx.holds_edits() {
             return Some(Wait::Blocked);
         }
-        if !waits || ctx.readiness() != Readiness::Importing {
+        if read_only || ctx.readiness() != Readiness::Importing {
             queue.blocked_since = None;
             return None;
         }
@@ -425,7 +424,6 @@ mod tests {
         ProjectRun, ProjectStopped, RunProject, StopProject,
     };
     use godot_mcp_protocol::commands::history::{HistoryStep, Undo};
-    use godot_mcp_protocol::commands::scene::{OpenScene, SceneOpened};
     use godot_mcp_protocol::commands::session::{ListSessions, Sessions};
     use serde_json::{Value, json};
 
@@ -514,15 +512,6 @@ mod tests {
         })
     }
 
-    fn switch(_: &mut Fake, p: OpenScene) -> Result<SceneOpened, ErrorBody> {
-        Ok(SceneOpened {
-            scene_path: p.scene_path,
-            root_type: "Node".into(),
-            root_name: "Root".into(),
-            node_count: 1,
-        })
-    }
-
     fn later(ctx: &mut Fake, _: RunProject) -> Result<Answer<ProjectRun>, ErrorBody> {
         let ready = ctx.ready.clone();
         Ok(Answer::Later {
@@ -560,7 +549,6 @@ mod tests {
         let router = Router::new()
             .now(read)
             .now(edit)
-            .now(switch)
             .later(later, Duration::from_secs(3600))
             .later(never, Duration::ZERO);
         let (tx, rx) = unbounded();
@@ -847,19 +835,6 @@ mod tests {
         r.ctx.readiness = Readiness::Ready;
         r.drain();
         assert_eq!(r.answered().len(), 3);
-    }
-
-    #[test]
-    fn a_scene_switch_waits_for_an_import_like_an_edit() {
-        let mut r = rig(32, Duration::from_secs(60), Duration::from_secs(60));
-        r.ctx.readiness = Readiness::Importing;
-        let a = r.conn(1);
-        let open = r.send(&a, "open_scene", json!({"scene_path": "res://a.tscn"}));
-        r.drain();
-        assert!(r.answered().is_empty(), "the switch ran during the import");
-        r.ctx.readiness = Readiness::Ready;
-        r.drain();
-        assert_eq!(r.answered(), [(1, open)]);
     }
 
     #[test]

@@ -38,11 +38,6 @@ pub trait Command: DeserializeOwned + JsonSchema {
     const TIMEOUT_MS: u64 = 30_000;
     /// Answered by the shim itself, never sent to an editor.
     const LOCAL: bool = false;
-    /// True when switching the edited scene is what it is for (reads that
-    /// take a `scene_path` switch only on the way): it waits out an import
-    /// like an edit does, or the scenes the editor reopens when its first
-    /// scan ends would take its place.
-    const SWITCHES_SCENE: bool = false;
 }
 
 /// A named group of tools. Clients with tool caps list only some groups;

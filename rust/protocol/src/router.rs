@@ -75,9 +75,6 @@ pub struct Route<C, O> {
     /// Whether it changes the editor's scenes or project (a write outside
     /// the play-test tools, which change only the running game).
     pub edits_project: bool,
-    /// Whether it waits, as edits do, while the editor imports or a batch
-    /// runs: edits, and commands made to switch the edited scene.
-    pub held_like_edits: bool,
     /// How long the handler may take to answer in later frames; `None`
     /// for handlers that always answer at once.
     pub deadline: Option<Duration>,
@@ -172,13 +169,11 @@ impl<C: 'static, E: Encoding + 'static> Router<C, E> {
                 },
             })
         };
-        let edits_project = !P::READ_ONLY && P::TOOLSET != crate::catalog::Toolset::Play;
         self.index.insert(P::NAME, self.routes.len());
         self.routes.push(Route {
             name: P::NAME,
             read_only: P::READ_ONLY,
-            edits_project,
-            held_like_edits: edits_project || P::SWITCHES_SCENE,
+            edits_project: !P::READ_ONLY && P::TOOLSET != crate::catalog::Toolset::Play,
             deadline,
             handler: Box::new(erased),
         });

@@ -53,8 +53,7 @@ command!(
     title = "Open scene",
     toolset = Core,
     read_only = true,
-    output = SceneOpened,
-    SWITCHES_SCENE: bool = true
+    output = SceneOpened
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
