@@ -650,16 +650,7 @@ test_fn!(undo_to_start, |f| {
         json!({"scene_path": FRESH, "root_type": "Node2D"}),
     )
     .await?;
-    let mut since = 0;
-    loop {
-        let log = f
-            .call_ok("get_editor_log", json!({"since": since, "level": "error"}))
-            .await?;
-        since = log["next"].as_u64().ok_or("no next")?;
-        if log["more"] == false {
-            break;
-        }
-    }
+    let since = f.log_end().await?;
     let add = |name: &str| json!({"scene_path": FRESH, "type": "Node2D", "name": name});
     f.call_ok("add_node", add("First")).await?;
     f.call_ok("undo", json!({"scene_path": FRESH})).await?;

@@ -126,6 +126,20 @@ impl F {
         editor.kill();
     }
 
+    /// The editor log's cursor after its last entry, read page by page.
+    pub async fn log_end(&self) -> Result<u64, String> {
+        let mut since = 0;
+        loop {
+            let log = self
+                .call_ok("get_editor_log", json!({"since": since, "level": "error"}))
+                .await?;
+            since = log["next"].as_u64().ok_or("no next")?;
+            if log["more"] == false {
+                return Ok(since);
+            }
+        }
+    }
+
     /// Calls a tool that must succeed; an error names the tool.
     pub async fn call_ok(&self, name: &str, args: Value) -> Result<Value, String> {
         ok(self.call(name, args).await).map_err(|e| format!("{name}: {e}"))
@@ -796,16 +810,7 @@ test_fn!(undo_redo, |f| {
 });
 
 test_fn!(save_scene, |f| {
-    let mut since = 0;
-    loop {
-        let log = f
-            .call_ok("get_editor_log", json!({"since": since, "level": "error"}))
-            .await?;
-        since = log["next"].as_u64().ok_or("no next")?;
-        if log["more"] == false {
-            break;
-        }
-    }
+    let since = f.log_end().await?;
     let r = ok(f.call("save_scene", json!({})).await)?;
     ensure!(
         r["scene_path"] == "res://levels/level_1.tscn" && r["bytes"].as_u64().unwrap_or(0) > 100,
