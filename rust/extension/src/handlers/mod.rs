@@ -18,6 +18,7 @@ mod history;
 pub mod leftovers;
 mod log;
 mod node;
+mod node_calls;
 mod perf;
 mod play;
 mod project;

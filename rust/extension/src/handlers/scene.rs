@@ -115,7 +115,7 @@ pub fn get_scene_tree(_: &mut Ctx, params: GetSceneTree) -> Result<Answer<SceneT
         scene.path,
         params.max_depth.unwrap_or(u32::MAX),
         params.include_properties,
-    );
+    )?;
     if walk.step(LIST_SLICE)? {
         return walk.finish().map(Answer::Now);
     }

@@ -1,18 +1,19 @@
 //! Lists a scene's tree in time slices, so a scene of tens of thousands of
 //! nodes is answered over several frames instead of stalling one. Each
-//! node's record is read into one reused [`NodeInfo`] and written out at
-//! once by a [`TreeWriter`].
+//! node's record is read into one reused [`NodeInfo`] with [`NodeCalls`] and
+//! written out at once by a [`TreeWriter`].
 
 use std::time::{Duration, Instant};
 
-use godot::classes::Node;
+use godot::classes::{Node, Script};
 use godot::prelude::*;
 use godot_mcp_protocol::commands::NodeInfo;
 use godot_mcp_protocol::commands::scene::{SceneTree, TreeRoot};
 use godot_mcp_protocol::listing::{TreeWriter, child_path};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::node::visible_groups;
+use super::node::is_visible_group;
+use super::node_calls::{NodeCalls, RawNode};
 use crate::saved::{self, Saved};
 
 /// Nodes visited between looks at the clock.
@@ -22,17 +23,19 @@ const CHECK_EVERY: usize = 64;
 const FIRST_BUFFER: usize = 16 << 10;
 
 struct Pending {
-    node: Gd<Node>,
+    /// Read only after `id` is found to still name it.
+    node: RawNode,
+    id: u64,
     depth: u32,
     /// False for nodes only counted (deeper than `max_depth`).
     listed: bool,
-    /// The slice that queued it: nodes queued in an earlier frame may have
-    /// been freed since.
-    slice: u32,
 }
 
 pub struct TreeWalk {
     root: Gd<Node>,
+    /// The root's pointer, to compare owners with; valid while `root` is.
+    root_node: RawNode,
+    calls: NodeCalls,
     scene_path: String,
     max_depth: u32,
     /// What the scene saves, when properties are listed.
@@ -42,27 +45,32 @@ pub struct TreeWalk {
     /// The record read for each node, reused.
     record: NodeInfo,
     count: usize,
-    slice: u32,
 }
 
 impl TreeWalk {
-    pub fn new(root: Gd<Node>, scene_path: String, max_depth: u32, properties: bool) -> Self {
-        Self {
+    pub fn new(
+        root: Gd<Node>,
+        scene_path: String,
+        max_depth: u32,
+        properties: bool,
+    ) -> Result<Self, ErrorBody> {
+        Ok(Self {
             stack: vec![Pending {
-                node: root.clone(),
+                node: RawNode::of(&root),
+                id: root.instance_id().to_i64() as u64,
                 depth: 0,
                 listed: true,
-                slice: 0,
             }],
             saved: properties.then(|| Saved::of_scene(&root)),
+            root_node: RawNode::of(&root),
+            calls: NodeCalls::new()?,
             root,
             scene_path,
             max_depth,
             out: TreeWriter::with_capacity(FIRST_BUFFER),
             record: NodeInfo::default(),
             count: 0,
-            slice: 0,
-        }
+        })
     }
 
     /// Walks for about `slice`; true when the whole tree is done.
@@ -75,12 +83,11 @@ impl TreeWalk {
             .with_hint("open the scene and call get_scene_tree again"));
         }
         let start = Instant::now();
-        self.slice += 1;
         let mut visited = 0usize;
         while let Some(p) = self.stack.pop() {
-            // A node freed since an earlier frame queued it is simply gone;
-            // nothing runs between the calls of one slice.
-            if p.slice != self.slice && !p.node.is_instance_valid() {
+            // A node freed since it was queued (in an earlier frame, or by
+            // a tool script reading a property) is simply gone.
+            if !self.calls.is_alive(p.node, p.id) {
                 continue;
             }
             self.visit(p)?;
@@ -95,32 +102,51 @@ impl TreeWalk {
     fn visit(&mut self, p: Pending) -> Result<(), ErrorBody> {
         self.count += 1;
         let expand = p.listed && p.depth < self.max_depth;
-        let children = self.queue_children(&p.node, p.depth + 1, expand);
+        let children = self.queue_children(p.node, p.depth + 1, expand);
         if !p.listed {
             return Ok(());
         }
         let depth = p.depth as usize;
-        let node = &p.node;
+        let calls = &self.calls;
         let record = &mut self.record;
+        // SAFETY (every call on `p.node`): `step` has just found it alive,
+        // and these getters run no script that could free it; properties,
+        // which may, are read last and through a checked `Gd`.
+        let name = unsafe { calls.name(p.node) };
         record.name.clear();
-        record.name.extend(node.get_name().chars());
+        record.name.extend(name.chars());
         child_path(&mut record.path, self.out.start(depth), &record.name);
         record.class.clear();
-        record.class.extend(node.get_class().chars());
+        record.class.extend(unsafe { calls.class(p.node) }.chars());
         // Only an instanced scene's root (never the scene's own root) names a file.
         record.instance = (depth > 0)
-            .then(|| node.get_scene_file_path())
+            .then(|| unsafe { calls.scene_file_path(p.node) })
             .filter(|path| !path.is_empty())
             .map(|path| path.to_string());
-        record.script = node
-            .get_script()
+        let script = unsafe { calls.script(p.node) };
+        record.script = (!script.is_nil())
+            .then(|| script.try_to::<Gd<Script>>().ok())
+            .flatten()
             .map(|s| s.get_path().to_string())
             .filter(|p| !p.is_empty());
-        record.groups = visible_groups(node);
-        record.properties = self
-            .saved
-            .as_ref()
-            .map(|saved| saved::changed(node, saved.names(&record.path)));
+        let groups = unsafe { calls.groups(p.node) };
+        record.groups.clear();
+        if !groups.is_empty() {
+            record.groups.extend(
+                groups
+                    .iter_shared()
+                    .map(|g| g.to_string())
+                    .filter(|g| is_visible_group(g)),
+            );
+        }
+        record.properties = match &self.saved {
+            Some(saved) => {
+                let node = Gd::<Node>::try_from_instance_id(InstanceId::from_i64(p.id as i64))
+                    .map_err(|_| freed(&record.path))?;
+                Some(saved::changed(&node, saved.names(&record.path)))
+            }
+            None => None,
+        };
         record.hidden_children = if expand { 0 } else { children };
         self.out
             .write(depth, record, expand && children > 0)
@@ -129,18 +155,23 @@ impl TreeWalk {
 
     /// Queues the children the scene owns so they pop in order; returns
     /// how many.
-    fn queue_children(&mut self, node: &Gd<Node>, depth: u32, listed: bool) -> usize {
+    fn queue_children(&mut self, node: RawNode, depth: u32, listed: bool) -> usize {
         let before = self.stack.len();
-        for i in (0..node.get_child_count()).rev() {
-            let Some(child) = node.get_child(i) else {
-                continue;
-            };
-            if child.get_owner().as_ref() == Some(&self.root) {
+        let root = self.root_node;
+        let calls = &self.calls;
+        // SAFETY: `node` is alive (see `visit`), and each child is alive
+        // from when it is returned until it is queued: nothing runs between.
+        unsafe {
+            for i in (0..calls.child_count(node)).rev() {
+                let child = calls.child(node, i);
+                if child.is_null() || calls.owner(child) != root {
+                    continue;
+                }
                 self.stack.push(Pending {
                     node: child,
+                    id: calls.id(child),
                     depth,
                     listed,
-                    slice: self.slice,
                 });
             }
         }
@@ -159,6 +190,14 @@ impl TreeWalk {
             root: TreeRoot::Encoded(root),
         })
     }
+}
+
+fn freed(path: &str) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InvalidOperation,
+        format!("{path} was freed while the tree was listed"),
+    )
+    .with_hint("call get_scene_tree again")
 }
 
 fn cannot_encode(what: &str, e: serde_json::Error) -> ErrorBody {
