@@ -169,17 +169,11 @@ pub(super) fn count_nodes(root: &Gd<Node>, node: &Gd<Node>) -> usize {
 }
 
 /// The node's groups, without the editor's internal ones (`_...`).
-pub(super) fn visible_groups(node: &Gd<Node>) -> Vec<String> {
-    node.get_groups()
+pub(super) fn visible_groups(groups: &Array<StringName>) -> impl Iterator<Item = String> + '_ {
+    groups
         .iter_shared()
         .map(|g| g.to_string())
-        .filter(|g| is_visible_group(g))
-        .collect()
-}
-
-/// Groups whose names start with `_` are the engine's own.
-pub(super) fn is_visible_group(group: &str) -> bool {
-    !group.starts_with('_')
+        .filter(|g| !g.starts_with('_'))
 }
 
 /// Instantiates a class that must be a Node, with errors an agent can act on.

@@ -8,8 +8,8 @@
 //! thread is checked once, when it is made (it is not `Send`), and liveness
 //! once per node by the walk, which knows when nodes can be freed.
 //!
-//! This uses gdext's low-level `sys` layer, which Cargo.lock pins; the method
-//! hashes are Godot's stable ones for these methods.
+//! This uses gdext's low-level `sys` layer, so the workspace pins gdext's
+//! exact version; the method hashes are Godot's stable ones.
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
@@ -57,6 +57,9 @@ pub struct NodeCalls {
 impl NodeCalls {
     /// Looks the methods up; on the main thread, as every handler runs.
     pub fn new() -> Result<NodeCalls, ErrorBody> {
+        if !sys::is_main_thread() {
+            return Err(bug("node calls made off the main thread".into()));
+        }
         // SAFETY: handlers run on the main thread with the binding up; these
         // only read the interface table.
         let (ptrcall, from_id, id_of) = unsafe {
@@ -108,7 +111,7 @@ impl NodeCalls {
             self.call(
                 self.child_count,
                 node,
-                &[arg(&internal)],
+                &[bool_arg(&internal)],
                 (&raw mut count).cast(),
             )
         };
@@ -126,7 +129,7 @@ impl NodeCalls {
             self.call(
                 self.child,
                 node,
-                &[arg(&index), arg(&internal)],
+                &[int_arg(&index), bool_arg(&internal)],
                 (&raw mut child).cast(),
             )
         };
@@ -189,9 +192,13 @@ impl NodeCalls {
     }
 }
 
-/// A ptrcall argument: a pointer to the value, as the engine reads it
-/// (`bool` as one byte, integers as `i64`).
-fn arg<T>(value: &T) -> sys::GDExtensionConstTypePtr {
+/// Ptrcall arguments are pointers to the values as the engine reads them:
+/// a `bool` as one byte, every integer as an `i64`.
+fn bool_arg(value: &bool) -> sys::GDExtensionConstTypePtr {
+    ptr::from_ref(value).cast()
+}
+
+fn int_arg(value: &i64) -> sys::GDExtensionConstTypePtr {
     ptr::from_ref(value).cast()
 }
 
@@ -207,11 +214,14 @@ fn bind(class: &str, method: &str, hash: i64) -> Result<sys::GDExtensionMethodBi
         )
     };
     if bind.is_null() {
-        return Err(ErrorBody::new(
-            ErrorCode::InternalError,
-            format!("this Godot has no {class}.{method} with the expected signature"),
-        )
-        .with_hint("use Godot 4.6 or newer"));
+        return Err(bug(format!(
+            "this Godot has no {class}.{method} with the expected signature"
+        )));
     }
     Ok(bind)
+}
+
+fn bug(message: String) -> ErrorBody {
+    ErrorBody::new(ErrorCode::InternalError, message)
+        .with_hint("this is a godot-mcp bug worth reporting, with your Godot version")
 }

@@ -352,7 +352,7 @@ fn change_group(
     Ok(NodeGroups {
         scene_path: scene.path,
         node_path: relative_path(&scene.root, &node),
-        groups: super::node::visible_groups(&node),
+        groups: super::node::visible_groups(&node.get_groups()).collect(),
     })
 }
 

@@ -12,7 +12,7 @@ use godot_mcp_protocol::commands::scene::{SceneTree, TreeRoot};
 use godot_mcp_protocol::listing::{TreeWriter, child_path};
 use godot_mcp_protocol::{ErrorBody, ErrorCode};
 
-use super::node::is_visible_group;
+use super::node::visible_groups;
 use super::node_calls::{NodeCalls, RawNode};
 use crate::saved::{self, Saved};
 
@@ -54,16 +54,18 @@ impl TreeWalk {
         max_depth: u32,
         properties: bool,
     ) -> Result<Self, ErrorBody> {
+        let calls = NodeCalls::new()?;
+        let root_node = RawNode::of(&root);
         Ok(Self {
             stack: vec![Pending {
-                node: RawNode::of(&root),
+                node: root_node,
                 id: root.instance_id().to_i64() as u64,
                 depth: 0,
                 listed: true,
             }],
             saved: properties.then(|| Saved::of_scene(&root)),
-            root_node: RawNode::of(&root),
-            calls: NodeCalls::new()?,
+            root_node,
+            calls,
             root,
             scene_path,
             max_depth,
@@ -124,23 +126,23 @@ impl TreeWalk {
             .filter(|path| !path.is_empty())
             .map(|path| path.to_string());
         let script = unsafe { calls.script(p.node) };
-        record.script = (!script.is_nil())
-            .then(|| script.try_to::<Gd<Script>>().ok())
-            .flatten()
-            .map(|s| s.get_path().to_string())
-            .filter(|p| !p.is_empty());
+        record.script = None;
+        // Most nodes have none: skip the conversion's error.
+        if !script.is_nil()
+            && let Ok(script) = script.try_to::<Gd<Script>>()
+        {
+            let path = script.get_path().to_string();
+            record.script = (!path.is_empty()).then_some(path);
+        }
         let groups = unsafe { calls.groups(p.node) };
         record.groups.clear();
         if !groups.is_empty() {
-            record.groups.extend(
-                groups
-                    .iter_shared()
-                    .map(|g| g.to_string())
-                    .filter(|g| is_visible_group(g)),
-            );
+            record.groups.extend(visible_groups(&groups));
         }
         record.properties = match &self.saved {
             Some(saved) => {
+                // Alive (see above); a checked `Gd`, as reading properties
+                // may run a tool script.
                 let node = Gd::<Node>::try_from_instance_id(InstanceId::from_i64(p.id as i64))
                     .map_err(|_| freed(&record.path))?;
                 Some(saved::changed(&node, saved.names(&record.path)))
