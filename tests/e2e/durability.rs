@@ -108,23 +108,7 @@ impl Lcg {
 async fn ready_editor(project: &Path, trial: usize) -> Result<(Editor, Mcp), String> {
     let editor = Editor::start(&godot_binary()?, project, EditorOptions::default())?;
     let mcp = Mcp::start(editor.port).await?;
-    // The editor reopens its last scenes once its first scan is done; a
-    // scene opened before that would be switched away from.
-    let start = Instant::now();
-    loop {
-        let state = mcp
-            .call("get_editor_state", json!({}))
-            .await
-            .map_err(|e| e.to_string())?;
-        if state["readiness"] == "ready" && state["edited_scene"].is_string() {
-            break;
-        }
-        ensure!(
-            start.elapsed() < Duration::from_secs(60),
-            "the editor never got ready: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    mcp.settled().await?;
     mcp.call("open_scene", json!({"scene_path": SCENE}))
         .await
         .map_err(|e| format!("open_scene: {e}"))?;

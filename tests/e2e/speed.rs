@@ -216,20 +216,7 @@ test_fn!(freed_while_listed, |f| {
     let scene = "res://freed.tscn";
     let file = f.editor.project.join("freed.tscn");
     std::fs::write(&file, generated_scene(N)).map_err(|e| e.to_string())?;
-    // An editor just started reopens its last scenes when its first scan
-    // ends; ours is opened after that.
-    let start = Instant::now();
-    loop {
-        let state = ok(f.call("get_editor_state", json!({})).await)?;
-        if state["readiness"] == "ready" && state["edited_scene"].is_string() {
-            break;
-        }
-        ensure!(
-            start.elapsed() < WAIT,
-            "the editor never got ready: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    f.mcp.settled().await?;
     ok(f.call("open_scene", json!({"scene_path": scene})).await)?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     // The root's last child: queued in the listing's first frame, read in
@@ -255,7 +242,7 @@ test_fn!(freed_while_listed, |f| {
     .await?;
     let mut answers = Vec::new();
     while answers.len() < 3 {
-        answers.push(c.recv(WAIT).await?);
+        answers.push(c.recv(Duration::from_secs(60)).await?);
     }
     let order: Vec<&Value> = answers.iter().map(|a| &a["id"]).collect();
     for a in &answers {
@@ -291,9 +278,6 @@ test_fn!(freed_while_listed, |f| {
     )?;
     Ok(())
 });
-
-/// How long the freed-node test waits for the editor.
-const WAIT: Duration = Duration::from_secs(60);
 
 fn flatten(node: &Value, out: &mut Vec<String>) {
     out.push(node["path"].as_str().unwrap_or_default().to_owned());

@@ -720,6 +720,26 @@ impl Mcp {
             .map_err(|e| e.to_string())
     }
 
+    /// Waits, up to a minute, until the editor's first scan is done and it
+    /// has reopened its last scenes: a scene opened before that would be
+    /// switched away from.
+    pub async fn settled(&self) -> Result<(), String> {
+        let start = Instant::now();
+        loop {
+            let state = self
+                .call("get_editor_state", json!({}))
+                .await
+                .map_err(|e| e.to_string())?;
+            if state["readiness"] == "ready" && state["edited_scene"].is_string() {
+                return Ok(());
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                return Err(format!("the editor never got ready: {state}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Calls a tool; a tool error comes back as the protocol's error body.
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorBody> {
         let Value::Object(arguments) = args else {

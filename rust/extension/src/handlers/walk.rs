@@ -139,16 +139,12 @@ impl TreeWalk {
         if !groups.is_empty() {
             record.groups.extend(visible_groups(&groups));
         }
-        record.properties = match &self.saved {
-            Some(saved) => {
-                // Alive (see above); a checked `Gd`, as reading properties
-                // may run a tool script.
-                let node = Gd::<Node>::try_from_instance_id(InstanceId::from_i64(p.id as i64))
-                    .map_err(|_| freed(&record.path))?;
-                Some(saved::changed(&node, saved.names(&record.path)))
-            }
-            None => None,
-        };
+        // Alive (see above), but read through a checked `Gd`: reading
+        // properties may run a tool script.
+        record.properties = self.saved.as_ref().and_then(|saved| {
+            let node = Gd::<Node>::try_from_instance_id(InstanceId::from_i64(p.id as i64)).ok()?;
+            Some(saved::changed(&node, saved.names(&record.path)))
+        });
         record.hidden_children = if expand { 0 } else { children };
         self.out
             .write(depth, record, expand && children > 0)
@@ -192,14 +188,6 @@ impl TreeWalk {
             root: TreeRoot::Encoded(root),
         })
     }
-}
-
-fn freed(path: &str) -> ErrorBody {
-    ErrorBody::new(
-        ErrorCode::InvalidOperation,
-        format!("{path} was freed while the tree was listed"),
-    )
-    .with_hint("call get_scene_tree again")
 }
 
 fn cannot_encode(what: &str, e: serde_json::Error) -> ErrorBody {
