@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use godot_mcp_e2e::{
     Editor, EditorOptions, RawClient, TestResult, generated_scene, godot_binary,
